@@ -1,0 +1,181 @@
+# RISC-V Hypervisor Labs: one Makefile for building, running, debugging and
+# grading every lab. `make help` lists the targets.
+#
+# An image for lab n = common/ runtime + the student files of labs 1..n
+# (*.c, *.S at the top of each labs/NN-name/) + lab n's test harness
+# (labs/NN-name/test/*.c) + lab n's guest program (labs/NN-name/test/guest/),
+# if it has one.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+.SUFFIXES:
+
+# ---- which lab, which sources ------------------------------------------------
+LAB ?= 1
+LABN := $(shell echo '$(LAB)' | sed -E 's/^0+([0-9])/\1/')
+LABNUM := $(shell printf '%02d' '$(LABN)' 2>/dev/null)
+LABDIR := $(firstword $(wildcard labs/$(LABNUM)-*))
+LABNAME := $(notdir $(LABDIR))
+ALL_LABS := $(sort $(notdir $(wildcard labs/[0-9][0-9]-*)))
+LABS_UPTO := $(shell for d in $(ALL_LABS); do n=$$(echo $${d%%-*} | sed -E 's/^0+([0-9])/\1/'); \
+	[ "$$n" -le '$(LABN)' ] 2>/dev/null && echo $$d; done)
+
+# Where each lab's student files come from:
+#   default     labs/       (your work)
+#   SOLUTION=1  solutions/  (the reference answers)
+#   SKELETON=1  solutions/ for the labs before LAB, labs/ for LAB itself
+#               (make test uses it to prove the skeleton scores zero)
+ifeq ($(SOLUTION),1)
+VARIANT := sol
+srcdir = solutions/$(1)
+else ifeq ($(SKELETON),1)
+VARIANT := skel
+srcdir = $(if $(filter $(1),$(LABNAME)),labs/$(1),solutions/$(1))
+else
+VARIANT := student
+srcdir = labs/$(1)
+endif
+
+BUILD := build/$(LABNAME)-$(VARIANT)
+KERNEL := $(BUILD)/hyp.elf
+
+# ---- toolchain ---------------------------------------------------------------
+ifndef CROSS_COMPILE
+CROSS_COMPILE := $(shell for p in riscv64-unknown-elf- riscv64-linux-gnu- riscv64-elf-; do \
+	command -v $${p}gcc >/dev/null 2>&1 && { echo $$p; break; }; done)
+endif
+CC := $(CROSS_COMPILE)gcc
+OBJCOPY := $(CROSS_COMPILE)objcopy
+OBJDUMP := $(CROSS_COMPILE)objdump
+QEMU ?= qemu-system-riscv64
+GDB ?= gdb-multiarch
+PYTHON ?= python3
+
+# GCC 12 refuses "h" in -march (QEMU-FACTS): C code enables it per asm block
+# with ".option arch, +h"; assembly files get it from the assembler flag.
+ARCH := -march=rv64imac_zicsr_zifencei -mabi=lp64
+CFLAGS := $(ARCH) -mcmodel=medany -mno-relax -ffreestanding -fno-common \
+	-fno-stack-protector -fno-pie -fno-omit-frame-pointer -O2 -g \
+	-Wall -Wextra -Werror -std=gnu11 -Icommon/include \
+	-DLAB_NAME='"$(LABNAME)"' -DLAB_NUMBER=$(LABN) $(EXTRA_CFLAGS)
+ASFLAGS := $(ARCH) -Wa,-march=rv64imac_zicsr_zifencei_h -mno-relax -g \
+	-Icommon/include -D__ASSEMBLER__
+LDFLAGS := -nostdlib -static -Wl,--no-relax -Wl,--build-id=none -Wl,--no-warn-rwx-segments
+
+# Quiet by default; V=1 shows every command.
+ifeq ($(V),1)
+Q :=
+say := @true
+else
+Q := @
+say := @echo
+endif
+
+# ---- sources -----------------------------------------------------------------
+srcs_in = $(wildcard $(1)/*.c $(1)/*.S)
+COMMON_LIB := $(call srcs_in,common/lib)
+HYP_SRCS := $(call srcs_in,common/hyp) $(COMMON_LIB) \
+	$(foreach d,$(LABS_UPTO),$(call srcs_in,$(call srcdir,$(d)))) \
+	$(call srcs_in,$(LABDIR)/test)
+# guest_*.{c,S} in common/hyp embed and load a guest: only for labs with one.
+HYP_SRCS := $(filter-out common/hyp/guest_%,$(HYP_SRCS))
+GUEST_SRCS := $(call srcs_in,$(LABDIR)/test/guest)
+GUEST_BASE := 0x81000000
+-include $(LABDIR)/test/lab.mk
+
+ifneq ($(GUEST_SRCS),)
+GUEST_ALL := $(call srcs_in,common/guest) $(COMMON_LIB) $(GUEST_SRCS)
+GUEST_ELF := $(BUILD)/guest.elf
+GUEST_BIN := $(BUILD)/guest.bin
+GUEST_OBJS := $(patsubst %,$(BUILD)/guest-obj/%.o,$(GUEST_ALL))
+HYP_OBJS_EXTRA := $(BUILD)/obj/guest_blob.o $(BUILD)/obj/common/hyp/guest_load.c.o
+endif
+HYP_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HYP_SRCS)) $(HYP_OBJS_EXTRA)
+
+# ---- rules -------------------------------------------------------------------
+.PHONY: build check-lab
+build: check-lab $(KERNEL)
+
+check-lab:
+	@if [ -z "$(LABDIR)" ]; then echo "make: no lab $(LAB) (labs: $(ALL_LABS))" >&2; exit 2; fi
+	@if [ -z "$(CROSS_COMPILE)" ]; then echo "make: no RISC-V cross compiler found; run 'make setup' or set CROSS_COMPILE" >&2; exit 2; fi
+
+$(BUILD)/obj/%.c.o: %.c
+	@mkdir -p $(@D)
+	$(say) "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/obj/%.S.o: %.S
+	@mkdir -p $(@D)
+	$(say) "  AS      $<"
+	$(Q)$(CC) $(ASFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/guest-obj/%.c.o: %.c
+	@mkdir -p $(@D)
+	$(say) "  CC      $< (guest)"
+	$(Q)$(CC) $(CFLAGS) -DGUEST -MMD -MP -c $< -o $@
+$(BUILD)/guest-obj/%.S.o: %.S
+	@mkdir -p $(@D)
+	$(say) "  AS      $< (guest)"
+	$(Q)$(CC) $(ASFLAGS) -DGUEST -MMD -MP -c $< -o $@
+
+$(GUEST_ELF): $(GUEST_OBJS) common/guest/guest.ld
+	$(say) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -Wl,--defsym=GUEST_BASE=$(GUEST_BASE) -T common/guest/guest.ld \
+		-o $@ $(GUEST_OBJS) -lgcc
+$(GUEST_BIN): $(GUEST_ELF)
+	$(Q)$(OBJCOPY) -O binary $< $@
+$(BUILD)/obj/guest_blob.o: common/hyp/guest_blob.S $(GUEST_BIN)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ASFLAGS) -DGUEST_BIN='"$(GUEST_BIN)"' -DGUEST_LOAD=$(GUEST_BASE) -c $< -o $@
+
+$(KERNEL): $(HYP_OBJS) common/hyp/hyp.ld
+	$(say) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -T common/hyp/hyp.ld -o $@ $(HYP_OBJS) -lgcc
+	$(say) "built $@ ($(VARIANT) files of $(LABS_UPTO))"
+
+-include $(HYP_OBJS:.o=.d) $(GUEST_OBJS:.o=.d)
+
+# ---- running -----------------------------------------------------------------
+SMP ?= 1
+MEM ?= 128M
+CPU ?= rv64
+TEST ?=
+QEMUOPTS := -machine virt -nographic -bios default -no-reboot -cpu $(CPU) \
+	-smp $(SMP) -m $(MEM) -kernel $(KERNEL) -append "test=$(TEST) nonce=interactive"
+GDBPORT ?= $(shell echo $$(( $$(id -u) % 5000 + 25000 )))
+
+.PHONY: qemu qemu-gdb gdb
+qemu: build  ## run lab LAB in QEMU (Ctrl-A X quits)
+	$(QEMU) $(QEMUOPTS)
+
+qemu-gdb: build  ## QEMU halted, waiting for gdb on GDBPORT
+	@echo "*** QEMU waits for gdb on localhost:$(GDBPORT); in another terminal: make gdb-attach LAB=$(LAB)"
+	$(QEMU) $(QEMUOPTS) -S -gdb tcp:localhost:$(GDBPORT)
+
+gdb-attach:  ## attach gdb-multiarch to a waiting 'make qemu-gdb'
+	$(GDB) -q -x common/tools/gdbinit -ex 'target remote localhost:$(GDBPORT)' $(KERNEL)
+
+gdb: build  ## QEMU + gdb in one terminal (serial output mirrored from a log)
+	@GDB='$(GDB)' QEMU='$(QEMU)' PORT='$(GDBPORT)' KERNEL='$(KERNEL)' LOG='$(BUILD)/gdb-serial.log' \
+		bash common/tools/gdb.sh $(filter-out -nographic,$(QEMUOPTS))
+
+# ---- grading and self-test ---------------------------------------------------
+GRADE_LAB := $(if $(filter command line environment,$(origin LAB)),--lab $(LAB))
+GRADE_VARIANT := $(if $(filter 1,$(SOLUTION)),--solution)
+
+.PHONY: grade test setup clean help
+grade:  ## grade LAB (or every lab), e.g. make grade LAB=1
+	@$(PYTHON) -m grader grade $(GRADE_LAB) $(GRADE_VARIANT) $(GRADEFLAGS)
+
+test:  ## the kit proves itself: solutions full marks, skeletons zero, unit tests, gdb
+	@$(PYTHON) -m grader selftest $(GRADEFLAGS)
+
+setup:  ## install QEMU, the cross toolchain, gdb-multiarch... (apt)
+	@bash common/tools/setup.sh
+
+clean:  ## remove build/
+	rm -rf build
+
+help:  ## this list
+	@echo "RISC-V Hypervisor Labs. Variables: LAB=n (1-10), SOLUTION=1, SMP, MEM, CPU, TEST, GDBPORT, CROSS_COMPILE"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 24
+	@echo "labs: $(ALL_LABS)"

@@ -1,0 +1,53 @@
+# entry.S: where OpenSBI hands over. Priv. 3.3 / SBI spec: the boot hart
+# enters at 0x80200000 in HS-mode with a0 = hart id, a1 = DTB address,
+# translation off and interrupts disabled. Other harts stay stopped in
+# OpenSBI until hart_start() sends them to _secondary_start.
+#
+# State set up here: sp = top of hart_stacks[hartid] (hart ids need not start
+# at 0, so the stack is indexed by id, never by arrival order); .bss zeroed by
+# the boot hart before any C runs.
+#include "memlayout.h"
+
+	.section .text.entry
+	.globl _start
+_start:
+	li	t0, MAX_HARTS
+	bgeu	a0, t0, park            # a hart id we have no stack for
+	call	set_stack
+	la	t0, __bss_start
+	la	t1, __bss_end
+1:	bgeu	t0, t1, 2f
+	sd	zero, 0(t0)
+	addi	t0, t0, 8
+	j	1b
+2:	call	hyp_boot                # (hartid, dtb); never returns
+	j	park
+
+	# SBI HSM hart_start lands here: a0 = hart id, a1 = opaque (its struct cpu).
+	.globl _secondary_start
+_secondary_start:
+	li	t0, MAX_HARTS
+	bgeu	a0, t0, park
+	call	set_stack
+	call	hyp_secondary
+	j	park
+
+	# sp = hart_stacks + (a0 + 1) * HART_STACK_SIZE. Uses t0, t1 only.
+set_stack:
+	la	sp, hart_stacks
+	li	t0, HART_STACK_SIZE
+	addi	t1, a0, 1
+	mul	t0, t0, t1
+	add	sp, sp, t0
+	ret
+
+	.globl park
+park:
+	wfi
+	j	park
+
+	.section .bss.stacks
+	.balign 16
+	.globl hart_stacks
+hart_stacks:
+	.space	HART_STACK_SIZE * MAX_HARTS

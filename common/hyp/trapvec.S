@@ -1,0 +1,154 @@
+# trapvec.S: the kit's trap vectors (stvec, direct mode: 4-byte aligned).
+#
+# hyp_trapvec  - traps taken while the hypervisor itself runs. The frame
+#                (struct trapframe, trap.h) is pushed on the current stack,
+#                so a trap inside a handler nests safely.
+# guest_trapvec - labs 2-3 only: exits from a guest started by guest_enter().
+#                sscratch holds this hart's struct cpu; the guest's registers
+#                go into a frame on the hart's trap stack (cpu->trap_sp), and
+#                hyp_guest_trap(frame) decides what happens. Lab 4 replaces
+#                this with the student's own world switch.
+# probe_trapvec - lab 1: records scause in probe_cause and skips the
+#                faulting (32-bit) instruction.
+#
+# H-extension CSRs (hstatus, htval, htinst) are only touched when rt_has_h
+# is set: on a CPU without H they do not exist and reading them would trap
+# again, forever.
+#include "trap.h"
+#include "cpu.h"
+#include "riscv.h"
+
+	.option norvc                  # exact sizes, predictable layout
+
+	.macro SAVE_GPRS_EXCEPT_SP_TP base
+	sd	x1, 1*8(\base)
+	sd	x3, 3*8(\base)
+	.irp n, 5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	sd	x\n, \n*8(\base)
+	.endr
+	.endm
+
+	# Every GPR but sp and a0 (x10), which may be the base register.
+	.macro LOAD_GPRS_EXCEPT_SP_A0 base
+	.irp n, 1,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	ld	x\n, \n*8(\base)
+	.endr
+	.endm
+
+	# Trap CSRs into the frame at sp. Clobbers t0.
+	.macro SAVE_TRAP_CSRS
+	csrr	t0, sepc
+	sd	t0, TF_SEPC(sp)
+	csrr	t0, sstatus
+	sd	t0, TF_SSTATUS(sp)
+	csrr	t0, scause
+	sd	t0, TF_SCAUSE(sp)
+	csrr	t0, stval
+	sd	t0, TF_STVAL(sp)
+	sd	zero, TF_HSTATUS(sp)
+	sd	zero, TF_HTVAL(sp)
+	sd	zero, TF_HTINST(sp)
+	lw	t0, rt_has_h
+	beqz	t0, 1f
+	csrr	t0, hstatus
+	sd	t0, TF_HSTATUS(sp)
+	csrr	t0, htval
+	sd	t0, TF_HTVAL(sp)
+	csrr	t0, htinst
+	sd	t0, TF_HTINST(sp)
+1:
+	.endm
+
+	# sepc, sstatus (and hstatus) from the frame at a0. Clobbers t0.
+	.macro RESTORE_TRAP_CSRS
+	ld	t0, TF_SEPC(a0)
+	csrw	sepc, t0
+	ld	t0, TF_SSTATUS(a0)
+	csrw	sstatus, t0
+	lw	t0, rt_has_h
+	beqz	t0, 1f
+	ld	t0, TF_HSTATUS(a0)
+	csrw	hstatus, t0
+1:
+	.endm
+
+	.text
+	.balign 4
+	.globl hyp_trapvec
+hyp_trapvec:
+	addi	sp, sp, -TF_SIZE
+	SAVE_GPRS_EXCEPT_SP_TP sp
+	sd	x4, 4*8(sp)
+	addi	t0, sp, TF_SIZE
+	sd	t0, 2*8(sp)                 # sp before the trap
+	SAVE_TRAP_CSRS
+	mv	a0, sp
+	call	hyp_trap
+	mv	a0, sp
+	RESTORE_TRAP_CSRS
+	LOAD_GPRS_EXCEPT_SP_A0 sp
+	ld	a0, 10*8(sp)
+	addi	sp, sp, TF_SIZE
+	sret
+
+	.balign 4
+	.globl guest_trapvec
+guest_trapvec:
+	csrrw	tp, sscratch, tp            # tp = struct cpu, sscratch = guest tp
+	sd	sp, CPU_SCRATCH(tp)
+	ld	sp, CPU_TRAP_SP(tp)
+	addi	sp, sp, -TF_SIZE
+	SAVE_GPRS_EXCEPT_SP_TP sp
+	ld	t0, CPU_SCRATCH(tp)
+	sd	t0, 2*8(sp)                 # guest sp
+	csrr	t0, sscratch
+	sd	t0, 4*8(sp)                 # guest tp
+	SAVE_TRAP_CSRS
+	# Back in the hypervisor: its own vector, and SPV cleared so that an
+	# HS trap while handling this exit is not mistaken for a guest trap
+	# (OpenSBI redirects illegal-instruction traps without touching SPV).
+	la	t0, hyp_trapvec
+	csrw	stvec, t0
+	li	t0, HSTATUS_SPV
+	csrc	hstatus, t0
+	mv	a0, sp
+	call	hyp_guest_trap
+	mv	a0, sp
+	RESTORE_TRAP_CSRS
+	j	enter_from_frame
+
+	# guest_enter(const ulong *gprs): load the guest's GPRs and sret. The
+	# caller has set sepc, sstatus.SPP and hstatus.SPV/SPVP already.
+	.globl guest_enter
+guest_enter:
+enter_from_frame:                     # a0 = frame; CSRs are ready
+	csrw	sscratch, tp
+	la	t0, guest_trapvec
+	csrw	stvec, t0
+	ld	sp, 2*8(a0)
+	LOAD_GPRS_EXCEPT_SP_A0 a0
+	ld	a0, 10*8(a0)                # a0 last: it was the base
+	sret
+
+	.balign 4
+	.globl probe_trapvec
+probe_trapvec:
+	addi	sp, sp, -16
+	sd	t0, 0(sp)
+	sd	t1, 8(sp)
+	csrr	t0, scause
+	la	t1, probe_cause
+	sd	t0, 0(t1)
+	csrr	t0, sepc                    # every CSR instruction is 4 bytes
+	addi	t0, t0, 4
+	csrw	sepc, t0
+	ld	t0, 0(sp)
+	ld	t1, 8(sp)
+	addi	sp, sp, 16
+	sret
+
+	.data
+	.balign 8
+	.globl probe_cause
+probe_cause:
+	.dword	-1

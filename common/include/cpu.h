@@ -1,0 +1,43 @@
+// cpu.h: per-hart state of the hypervisor. In HS-mode, tp always points to
+// this hart's struct cpu; sscratch holds the same pointer while a guest runs
+// under guest_trapvec (labs 2-3), so the vector can find its stack.
+#ifndef CPU_H
+#define CPU_H
+
+#define CPU_TRAP_SP   0     // offsets used by trapvec.S
+#define CPU_SCRATCH   8
+#define CPU_HYP_TP   16
+
+#ifndef __ASSEMBLER__
+#include "types.h"
+#include "trap.h"
+
+struct cpu {
+	ulong trap_sp;            // top of this hart's trap stack
+	ulong scratch;            // vector temp: the guest's sp
+	ulong self;               // this struct's address (the hypervisor's tp)
+	ulong hartid;
+	int   online;
+	int   trap_expected;      // see trap_expect_begin()
+	int   trap_happened;
+	int   trap_depth;         // nested hypervisor traps (double-fault guard)
+	struct trap_record trap_rec;
+	void *lab_data;           // free for the lab harness
+};
+
+extern struct cpu cpus[];
+
+static inline struct cpu *mycpu(void)
+{
+	struct cpu *c;
+	asm volatile("mv %0, tp" : "=r"(c));
+	return c;
+}
+
+void cpu_init(ulong hartid);
+// Starts hart `hartid` in HS-mode at fn(arg) on its own stack (SBI HSM).
+// Returns the SBI error code (0 on success).
+long hart_start(ulong hartid, void (*fn)(ulong arg), ulong arg);
+#endif
+
+#endif

@@ -1,0 +1,34 @@
+// hyp.h: everything the hypervisor side (common runtime, labs, harnesses)
+// includes. One include, no surprises.
+#ifndef HYP_H
+#define HYP_H
+
+#include "types.h"
+#include "riscv.h"
+#include "memlayout.h"
+#include "printf.h"
+#include "string.h"
+#include "spinlock.h"
+#include "sbi.h"
+#include "fdt.h"
+#include "report.h"
+#include "trap.h"
+#include "cpu.h"
+#include "kalloc.h"
+
+// Facts about the machine, read from the DTB at boot (main.c).
+extern struct fdt_platform platform;
+extern const void *boot_dtb;
+extern ulong boot_hartid;
+
+// Print "panic: ..." and stop the machine with a failure status.
+void panic(const char *fmt, ...) NORETURN __attribute__((format(printf, 1, 2)));
+// Stop the machine through SBI SRST. ok = 0 reports a failure to QEMU.
+void hyp_shutdown(int ok) NORETURN;
+
+// The lab's test harness (labs/NN-name/test/) provides this. It runs on the
+// boot hart after the runtime is up; its return value is the exit status
+// (0 = the run went as planned, whatever the checks said).
+int lab_main(ulong hartid, const void *dtb);
+
+#endif

@@ -1,0 +1,36 @@
+// report.h: how tests talk to the grader, and the run's parameters.
+//
+// The grader boots every test with bootargs such as
+//     "test=deleg_timer nonce=5f3a9c21 seed=1b873e44"
+// (QEMU -append, which lands in /chosen/bootargs). Result lines carry the
+// nonce, so a line printed by anything that does not know it is ignored:
+//     CHECK <nonce> <name> PASS
+//     CHECK <nonce> <name> FAIL <what was expected, what was seen>
+//     FACT <nonce> <key> <value>
+// Both the hypervisor and the guest runtime use these functions.
+#ifndef REPORT_H
+#define REPORT_H
+
+#include "types.h"
+
+void bootargs_init(const char *bootargs);
+// Value of key=value in bootargs, or NULL. Returned strings end at a space:
+// use bootarg_copy() or bootarg_ulong().
+const char *bootarg(const char *key);
+int   bootarg_is(const char *key, const char *value);
+ulong bootarg_ulong(const char *key, ulong dflt);  // hex with 0x, else decimal
+const char *run_nonce(void);
+ulong run_seed(void);
+const char *run_test(void);      // the test name, or "" when none given
+
+// Report one check. Returns ok so callers can count.
+int check(const char *name, int ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+// Shorthand for equality of two numbers, with a message built from both.
+int check_eq(const char *name, ulong expected, ulong got);
+void fact(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+// A small deterministic generator seeded from the run's seed (xorshift64*).
+ulong rand_next(ulong *state);
+
+#endif

@@ -1,0 +1,82 @@
+// vcpu.h: one virtual CPU (reference design: riscv_vcpu's VmCpuRegisters).
+//
+// The first part is the register file that the world switch (lab 4,
+// switch.S) reads and writes; its offsets are the VCPU_* constants below,
+// checked against the struct at build time (common/hyp/vcpu_layout.c).
+//
+//   +0    gprs[32]      guest x0..x31 (x0 slot unused, always 0)
+//   +256  sepc          where the guest resumes
+//   +264  sstatus       the guest's sstatus.SPP/SPIE as sret will see them
+//   +272  hstatus       hstatus while the guest runs (SPV, SPVP, VTW...)
+//   +280  hyp[16]       the hypervisor's ra, sp, gp, tp, s0-s11 during the run
+//   +408  hyp_sstatus, hyp_hstatus, hyp_stvec, hyp_sscratch
+//   +440  trap          scause, stval, htval, htinst captured at the exit
+#ifndef VCPU_H
+#define VCPU_H
+
+#define VCPU_GPRS          0
+#define VCPU_SEPC          256
+#define VCPU_SSTATUS       264
+#define VCPU_HSTATUS       272
+#define VCPU_HYP           280     // 16 slots: ra sp gp tp s0..s11
+#define VCPU_HYP_SSTATUS   408
+#define VCPU_HYP_HSTATUS   416
+#define VCPU_HYP_STVEC     424
+#define VCPU_HYP_SSCRATCH  432
+#define VCPU_TRAP_SCAUSE   440
+#define VCPU_TRAP_STVAL    448
+#define VCPU_TRAP_HTVAL    456
+#define VCPU_TRAP_HTINST   464
+
+#ifndef __ASSEMBLER__
+#include "types.h"
+
+// Saved by the hypervisor on the way out of the guest (lab 4).
+struct vcpu_trap {
+	ulong scause, stval, htval, htinst;
+};
+
+// The guest's VS-level CSRs: live in the hardware while the vCPU is loaded
+// on a hart, saved here when another vCPU takes the hart (lab 4).
+struct vcpu_vs_csrs {
+	ulong vsstatus, vsie, vstvec, vsscratch, vsepc, vscause, vstval, vsatp;
+	ulong htimedelta, vstimecmp, hvip;
+};
+
+struct vcpu {
+	ulong gprs[32];
+	ulong sepc;
+	ulong sstatus;
+	ulong hstatus;
+	ulong hyp[16];
+	ulong hyp_sstatus, hyp_hstatus, hyp_stvec, hyp_sscratch;
+	struct vcpu_trap trap;
+	// Not touched by the switch:
+	struct vcpu_vs_csrs vs;
+	int   id;               // index in the VM
+	ulong hartid;           // the hart id the guest sees
+	ulong exits;            // guest exits so far
+	void *vm;               // owning VM (later labs)
+	void *priv;             // free for harnesses
+};
+
+// Lab 2 (labs/02-csr/vcpu.c): the vCPU's state before its first run.
+// Guest a0 = hartid, a1 = dtb (SBI boot convention), sepc = entry, and the
+// sstatus/hstatus bits that make sret land in VS-mode.
+void vcpu_init(struct vcpu *v, ulong entry, ulong hartid, ulong dtb);
+// Lab 2: the one-way launch. Writes sepc, sstatus.SPP, hstatus from *v and
+// enters the guest through guest_enter(v->gprs). Exits then reach the kit's
+// guest_trapvec and hyp_guest_trap(), until lab 4 replaces them.
+void vcpu_launch(struct vcpu *v) NORETURN;
+
+// Lab 4 (labs/04-switch/): the round trip. Runs the guest until its next
+// trap, saves every guest GPR, sepc and the trap CSRs into *v, and returns.
+void vcpu_run(struct vcpu *v);
+// switch.S: the assembly half of vcpu_run().
+void vcpu_switch_to_guest(struct vcpu *v);
+// Lab 4: put the VS CSRs of v into the hardware / save them back.
+void vcpu_load(struct vcpu *v);
+void vcpu_put(struct vcpu *v);
+#endif
+
+#endif

@@ -1,0 +1,152 @@
+"""Grade labs: build each image once, run its tests in parallel, score them."""
+
+import concurrent.futures
+import os
+import secrets
+import shutil
+
+from . import build as buildmod
+from . import evaluate, labspec, qemu
+
+QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
+
+
+class TestOutcome:
+    def __init__(self, test, variant):
+        self.test = test
+        self.variant = variant
+        self.score = 0
+        self.status = "FAIL"
+        self.results = []        # CheckResult per check
+        self.run = None
+        self.parsed = None
+        self.log = None
+        self.note = ""           # why the run went wrong, in one line
+        self.build_output = ""
+
+    @property
+    def max(self):
+        return self.test.points
+
+    @property
+    def passed(self):
+        return self.score == self.max
+
+
+def run_params(test):
+    seed = test.seed if test.seed is not None else secrets.randbits(32)
+    mem = labspec.parse_mem(test.mem)
+    return {"smp": test.smp, "mem_bytes": mem, "mem_mib": mem >> 20, "cpu": test.cpu,
+            "seed": int(seed), "nonce": secrets.token_hex(8), "test": test.name}
+
+
+def qemu_command(test, kernel, params):
+    bootargs = f"test={test.name} nonce={params['nonce']} seed={params['seed']:#x}"
+    if test.bootargs:
+        bootargs += " " + evaluate.render(test.bootargs, params)
+    cmd = [QEMU, "-machine", "virt", "-bios", "default", "-no-reboot",
+           "-display", "none", "-monitor", "none", "-serial", "stdio", "-nic", "none",
+           "-cpu", test.cpu, "-smp", str(test.smp), "-m", test.mem,
+           "-kernel", kernel, "-append", bootargs]
+    if test.icount:
+        cmd += ["-icount", "shift=0,sleep=off"]
+    return cmd + test.extra_args
+
+
+def run_test(test, kernel, variant, logdir):
+    out = TestOutcome(test, variant)
+    params = run_params(test)
+    steps = [{k: evaluate.render(v, params) if isinstance(v, str) else v
+              for k, v in s.items()} for s in test.input]
+    cmd = qemu_command(test, kernel, params)
+    run = qemu.run(cmd, test.timeout, steps=steps)
+    parsed = evaluate.Parsed(run.text, params["nonce"])
+    out.run, out.parsed = run, parsed
+    out.results = [evaluate.evaluate_check(c, parsed, run, params) for c in test.checks]
+    out.score = sum(r.points for r in out.results)
+    if run.error:
+        out.status, out.note = "ERROR", run.error
+    elif run.timed_out:
+        out.status = "TIMEOUT"
+        out.note = f"still running after {test.timeout:g} s: killed"
+    elif run.flooded:
+        out.status = "FLOOD"
+        out.note = f"more than {qemu.OUTPUT_CAP // 1024} KiB of output: killed"
+    else:
+        out.status = "PASS" if out.passed else ("PARTIAL" if out.score else "FAIL")
+    if run.input_stalled and not out.note:
+        out.note = f"input step never saw /{run.input_stalled}/"
+    if parsed.suspicious:
+        out.note = (out.note + "; " if out.note else "") + \
+            f"{len(parsed.suspicious)} result line(s) without this run's nonce ignored"
+    out.log = write_log(logdir, test, cmd, run, out)
+    return out
+
+
+def write_log(logdir, test, cmd, run, out):
+    os.makedirs(logdir, exist_ok=True)
+    path = os.path.join(logdir, f"{test.name}.log")
+    with open(path, "w", encoding="utf-8", errors="replace") as f:
+        f.write("# " + " ".join(_quote(a) for a in cmd) + "\n")
+        f.write(f"# status {out.status}, score {out.score:g}/{out.max:g}, "
+                f"{run.duration:.2f} s, exit {run.exit_code}\n")
+        f.write(run.text)
+    return path
+
+
+def _quote(a):
+    return a if a and all(c.isalnum() or c in "-_=.,:/" for c in a) else repr(a)
+
+
+class LabOutcome:
+    def __init__(self, lab, variant):
+        self.lab = lab
+        self.variant = variant
+        self.build = None
+        self.tests = []
+
+    @property
+    def score(self):
+        return sum(t.score for t in self.tests)
+
+    @property
+    def max(self):
+        return self.lab.points
+
+
+def logdir_for(root, lab, variant, tag=""):
+    return os.path.join(root, "build", "grade" + tag, f"{lab.dirname}-{variant}")
+
+
+def grade(root, labs, variant, jobs, on_test_done=None, tag=""):
+    """Build every lab (in parallel, two at a time), then run every test on
+    `jobs` workers. Returns a LabOutcome per lab, in order."""
+    outcomes = [LabOutcome(lab, variant) for lab in labs]
+    for o in outcomes:
+        shutil.rmtree(logdir_for(root, o.lab, variant, tag), ignore_errors=True)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        for o, b in zip(outcomes, pool.map(lambda l: buildmod.build(root, l, variant), labs)):
+            o.build = b
+    work = []
+    for o in outcomes:
+        for test in o.lab.tests:
+            if o.build.ok:
+                work.append((o, test))
+            else:
+                t = TestOutcome(test, variant)
+                t.status, t.note = "BUILD", "the image did not build"
+                t.build_output = o.build.output
+                o.tests.append(t)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futs = {pool.submit(run_test, test, o.build.kernel, variant,
+                            logdir_for(root, o.lab, variant, tag)): o for o, test in work}
+        for fut in concurrent.futures.as_completed(futs):
+            o = futs[fut]
+            t = fut.result()
+            o.tests.append(t)
+            if on_test_done:
+                on_test_done(o, t)
+    order = {id(t): i for o in outcomes for i, t in enumerate(o.lab.tests)}
+    for o in outcomes:
+        o.tests.sort(key=lambda t: order[id(t.test)])
+    return outcomes

@@ -1,0 +1,145 @@
+"""Run one QEMU instance and capture its serial port, no matter what.
+
+Whatever the guest does (hang, loop on a trap, flood the console, print
+binary garbage, crash QEMU), run() returns within the timeout plus a small
+margin, and the whole process group is gone when it does.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+
+OUTPUT_CAP = 512 * 1024        # bytes kept; past this the run is stopped
+KILL_GRACE = 2.0               # seconds to wait for the reader after a kill
+
+
+class RunResult:
+    def __init__(self):
+        self.raw = b""
+        self.text = ""
+        self.exit_code = None      # None when we killed it
+        self.timed_out = False
+        self.flooded = False
+        self.duration = 0.0
+        self.error = None          # could not start at all
+        self.input_stalled = None  # the "wait" pattern an input step never saw
+
+    @property
+    def ended_by_itself(self):
+        return not (self.timed_out or self.flooded or self.error) and self.exit_code is not None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(raw):
+    """Bytes from a serial port -> printable text: bad UTF-8 and control
+    characters (except newline and tab) are replaced, CR dropped."""
+    text = raw.decode("utf-8", errors="replace").replace("\r", "")
+    return _CONTROL.sub("\ufffd", text)
+
+
+def _kill_group(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None):
+    """Run cmd (a QEMU command line) and return a RunResult.
+
+    steps: input to send, [{"wait": REGEX, "send": TEXT}, ...] in order;
+    each TEXT is written to the serial port once REGEX has appeared in the
+    output after the previous step's match.
+    """
+    res = RunResult()
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if steps else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True, cwd=cwd)
+    except OSError as e:
+        res.error = f"cannot start {cmd[0]}: {e.strerror or e}"
+        return res
+
+    buf = bytearray()
+    cond = threading.Condition()
+    state = {"eof": False}
+
+    def reader():
+        fd = proc.stdout.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                chunk = b""
+            with cond:
+                if not chunk:
+                    state["eof"] = True
+                    cond.notify_all()
+                    return
+                room = cap - len(buf)
+                buf.extend(chunk[:max(room, 0)])
+                if len(chunk) > room:
+                    res.flooded = True
+                    _kill_group(proc)
+                cond.notify_all()
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    deadline = start + timeout
+
+    _drive_input(proc, steps, buf, cond, state, deadline, res)
+
+    try:
+        proc.wait(timeout=max(deadline - time.monotonic(), 0))
+        res.exit_code = proc.returncode
+    except subprocess.TimeoutExpired:
+        res.timed_out = True
+    _kill_group(proc)     # QEMU may have left children; never leave anything
+    try:
+        proc.wait(timeout=KILL_GRACE)
+    except subprocess.TimeoutExpired:
+        pass
+    if res.timed_out or res.flooded:
+        res.exit_code = None
+    t.join(KILL_GRACE)
+    for f in (proc.stdin, proc.stdout):
+        try:
+            if f:
+                f.close()
+        except OSError:
+            pass
+    res.duration = time.monotonic() - start
+    with cond:
+        res.raw = bytes(buf)
+    res.text = clean_text(res.raw)
+    return res
+
+
+def _drive_input(proc, steps, buf, cond, state, deadline, res):
+    pos = 0     # in the cleaned text: each step waits for output after the last match
+    for step in steps:
+        pat = re.compile(step.get("wait", ""))
+        with cond:
+            while True:
+                m = pat.search(clean_text(bytes(buf)), pos)
+                if m:
+                    pos = m.end()
+                    break
+                left = deadline - time.monotonic()
+                if state["eof"] or left <= 0:
+                    res.input_stalled = step.get("wait", "")
+                    return
+                cond.wait(min(left, 0.05))
+        try:
+            time.sleep(float(step.get("delay", 0)))
+            proc.stdin.write(step.get("send", "").encode("utf-8"))
+            proc.stdin.flush()
+        except (OSError, ValueError):
+            res.input_stalled = step.get("wait", "")
+            return

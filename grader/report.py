@@ -1,0 +1,116 @@
+"""What the grader prints: per-test lines, failure explanations, tables."""
+
+import json
+import os
+import sys
+
+from .build import VARIANT_NAMES
+
+USE_COLOR = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
+COLORS = {"PASS": "32", "PARTIAL": "33", "FAIL": "31", "TIMEOUT": "31", "FLOOD": "31",
+          "BUILD": "31", "ERROR": "31"}
+
+
+def color(status, text=None):
+    text = status if text is None else text
+    if not USE_COLOR or status not in COLORS:
+        return text
+    return f"\033[{COLORS[status]}m{text}\033[0m"
+
+
+def rel(path, root):
+    try:
+        return os.path.relpath(path, root)
+    except ValueError:
+        return path
+
+
+def print_lab_header(o):
+    lab = o.lab
+    print(f"\n== Lab {lab.number}: {lab.name} - {lab.title} [{VARIANT_NAMES[o.variant]}]")
+    if not o.build.ok:
+        print(color("BUILD", "   build FAILED:"))
+        lines = [ln for ln in o.build.output.splitlines() if ln.strip()]
+        for ln in lines[-25:]:
+            print("   | " + ln)
+
+
+def print_test(t, root, verbose=False):
+    name = t.test.name
+    print(f"   {name:<24} {t.score:>4g}/{t.max:<4g} {color(t.status, f'{t.status:<8}')}"
+          + (f" {t.run.duration:5.2f}s" if t.run else ""))
+    if t.status == "BUILD":
+        return
+    if t.note:
+        print(f"      ! {t.note}")
+    if not t.passed or verbose:
+        for r in t.results:
+            if r.ok and not verbose:
+                continue
+            mark = "ok" if r.ok else "x "
+            print(f"      {mark} {r.check.name} ({r.check.points:g} pts)")
+            if not r.ok:
+                print(f"         expected: {'; '.join(r.expected)}")
+                print(f"         saw:      {'; '.join(r.saw)}")
+                if r.check.hint:
+                    print(f"         hint:     {r.check.hint}")
+        if not t.passed:
+            if t.status in ("TIMEOUT", "FLOOD"):
+                print("         hint:     an infinite loop, a trap that repeats, or a hart "
+                      "waiting forever; watch it with make qemu LAB=%d TEST=%s"
+                      % (t.test.lab.number, name))
+            dump = t.parsed.dump_excerpt() if t.parsed else []
+            shown = dump or (t.parsed.tail() if t.parsed else [])
+            if shown:
+                print("         " + ("trap dump:" if dump else "last lines of output:"))
+                for ln in shown:
+                    print("         | " + ln[:150])
+        if t.parsed and t.parsed.suspicious:
+            print(f"         suspicious: {t.parsed.suspicious[0][:120]!r}")
+    if t.log and (not t.passed or verbose):
+        print(f"         log:      {rel(t.log, root)}")
+    if verbose and t.run:
+        print("      --- serial output ---")
+        for ln in t.run.text.splitlines():
+            print("      | " + ln)
+
+
+def print_summary(outcomes):
+    print("\n" + "-" * 60)
+    print(f"{'lab':<28}{'score':>12}{'tests passed':>16}")
+    total = maxtotal = npass = nfail = 0
+    for o in outcomes:
+        p = sum(1 for t in o.tests if t.passed)
+        f = len(o.tests) - p
+        npass, nfail = npass + p, nfail + f
+        total, maxtotal = total + o.score, maxtotal + o.max
+        label = f"{o.lab.number:>2} {o.lab.name}"
+        print(f"{label:<28}{o.score:>8g}/{o.max:<4g}{p:>8}/{len(o.tests)}")
+    print("-" * 60)
+    print(f"Score: {total:g}/{maxtotal:g}")
+    return npass, nfail
+
+
+def to_json(outcomes, root):
+    labs = []
+    for o in outcomes:
+        labs.append({
+            "lab": o.lab.number, "name": o.lab.name, "variant": o.variant,
+            "score": o.score, "max_score": o.max, "build_ok": o.build.ok,
+            "tests": [{
+                "name": t.test.name, "score": t.score, "max_score": t.max,
+                "status": t.status, "note": t.note,
+                "duration": round(t.run.duration, 3) if t.run else None,
+                "log": rel(t.log, root) if t.log else None,
+                "checks": [{"name": r.check.name, "points": r.points,
+                            "max_points": r.check.points, "ok": r.ok,
+                            "expected": r.expected, "saw": r.saw} for r in t.results],
+            } for t in o.tests],
+        })
+    return {"score": sum(o.score for o in outcomes),
+            "max_score": sum(o.max for o in outcomes), "labs": labs}
+
+
+def write_json(path, outcomes, root):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(to_json(outcomes, root), f, indent=2)

@@ -1,0 +1,182 @@
+"""`make test`: the kit proves itself.
+
+For every lab: (a) the solutions score full marks on every test; (b) with
+solutions for the earlier labs and this lab's untouched skeleton, every test
+of this lab scores zero (so every test can fail); plus (c) the grader's own
+unit tests, (d) a scripted gdb-multiarch session against a lab image, and
+(e) each lab's manifest matches the files in labs/ and solutions/.
+Prints one line per case and ends with "N passed, N failed".
+"""
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+from . import grade as grademod
+from . import labspec, report
+
+ROOT = labspec.ROOT
+
+
+class Tally:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.failures = []
+
+    def case(self, name, ok, detail=""):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            self.failures.append(name)
+        mark = report.color("PASS" if ok else "FAIL")
+        print(f"  {mark:<4} {name}" + (f"  -- {detail}" if detail and not ok else ""))
+        return ok
+
+
+def check_manifests(labs, tally):
+    print("\n[manifests] student files declared = files shipped")
+    for lab in labs:
+        want = sorted(lab.student_files)
+        for tree in ("labs", "solutions"):
+            d = os.path.join(ROOT, tree, lab.dirname)
+            have = sorted(f for f in os.listdir(d) if f.endswith((".c", ".S"))) \
+                if os.path.isdir(d) else []
+            tally.case(f"{tree}/{lab.dirname} has exactly {', '.join(want)}", have == want,
+                       f"found {have}")
+        handout = os.path.join(ROOT, lab.handout) if lab.handout else ""
+        tally.case(f"lab {lab.number} handout {lab.handout or '(none)'} exists",
+                   bool(handout) and os.path.isfile(handout))
+
+
+def check_variant(labs, variant, jobs, tally, verbose):
+    want = "full marks" if variant == "sol" else "zero"
+    print(f"\n[{'solutions' if variant == 'sol' else 'skeletons'}] every test scores {want}")
+    outcomes = grademod.grade(ROOT, labs, variant, jobs, tag="-selftest")
+    for o in outcomes:
+        if not o.build.ok:
+            tally.case(f"lab {o.lab.number} {o.lab.name}: {variant} image builds", False,
+                       "build failed")
+            report.print_lab_header(o)
+            continue
+        for t in o.tests:
+            ok = t.passed if variant == "sol" else (t.score == 0 and t.status != "ERROR")
+            got = f"{t.score:g}/{t.max:g} {t.status}" + (f" ({t.note})" if t.note else "")
+            tally.case(f"lab {o.lab.number} {o.lab.name}/{t.test.name}: {want}", ok, got)
+            if not ok or verbose:
+                report.print_test(t, ROOT, verbose)
+
+
+def run_unit_tests(tally):
+    print("\n[grader unit tests]")
+    loader = unittest.TestLoader()
+    suite = loader.discover(os.path.join(ROOT, "grader", "tests"), top_level_dir=ROOT)
+    stream = io.StringIO()
+    result = unittest.TextTestRunner(stream=stream, verbosity=2).run(suite)
+    bad = {id(t) for t, _ in result.failures + result.errors}
+    for line in stream.getvalue().splitlines():
+        pass
+    for test in _iter_tests(suite):
+        tally.case(f"unit: {test.id().replace('grader.tests.', '')}", id(test) not in bad)
+    if result.failures or result.errors:
+        print(stream.getvalue()[-4000:])
+
+
+def _iter_tests(suite):
+    for t in suite:
+        if isinstance(t, unittest.TestSuite):
+            yield from _iter_tests(t)
+        else:
+            yield t
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def check_gdb(labs, tally):
+    """Boot lab 1's reference image halted, attach gdb-multiarch in batch
+    mode, stop at lab_main (common code calls it), and read registers."""
+    print("\n[gdb] scripted gdb-multiarch session")
+    gdb = os.environ.get("GDB", "gdb-multiarch")
+    if not shutil.which(gdb):
+        tally.case("gdb-multiarch is installed", False, "run make setup")
+        return
+    lab = labs[0]
+    from . import build as buildmod
+    b = buildmod.build(ROOT, lab, "sol")
+    if not tally.case("lab 1 reference image builds for gdb", b.ok, b.output[-300:]):
+        return
+    port = free_port()
+    qemu = subprocess.Popen([grademod.QEMU, "-machine", "virt", "-bios", "default",
+                             "-no-reboot", "-display", "none", "-monitor", "none",
+                             "-serial", "null", "-nic", "none", "-kernel", b.kernel,
+                             "-S", "-gdb", f"tcp:127.0.0.1:{port}"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        time.sleep(0.3)
+        cmd = [gdb, "-q", "-batch", "-nx", "-x", os.path.join(ROOT, "common/tools/gdbinit"),
+               "-ex", f"target remote 127.0.0.1:{port}", "-ex", "break lab_main",
+               "-ex", "continue", "-ex", "printf \"HARTID=%lu\\n\", $a0",
+               "-ex", "printf \"STVEC=%#lx\\n\", $stvec",
+               "-ex", "printf \"TRAPVEC=%#lx\\n\", &hyp_trapvec",
+               "-ex", "kill", b.kernel]
+        try:
+            p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=60)
+            out = p.stdout.decode("utf-8", "replace")
+        except subprocess.TimeoutExpired:
+            out = "gdb did not finish in 60 s"
+        vals = dict(ln.split("=", 1) for ln in out.splitlines()
+                    if ln.startswith(("HARTID=", "STVEC=", "TRAPVEC=")))
+        tally.case("gdb stops at breakpoint lab_main", "Breakpoint 1, lab_main" in out,
+                   out.strip().splitlines()[-3:] if out.strip() else "no output")
+        tally.case("gdb reads a0 (the boot hart id, 0)", vals.get("HARTID") == "0",
+                   f"got {vals.get('HARTID')}")
+        tally.case("gdb reads CSR stvec = hyp_trapvec", bool(vals.get("STVEC")) and
+                   vals.get("STVEC") == vals.get("TRAPVEC"),
+                   f"stvec {vals.get('STVEC')}, hyp_trapvec {vals.get('TRAPVEC')}")
+    finally:
+        try:
+            os.killpg(qemu.pid, 9)
+        except ProcessLookupError:
+            pass
+        qemu.wait()
+
+
+def main(args):
+    start = time.monotonic()
+    labs = labspec.load_labs(ROOT)
+    if args.lab:
+        lab = labspec.find_lab(labs, args.lab)
+        if not lab:
+            print(f"selftest: no lab {args.lab!r}", file=sys.stderr)
+            return 2
+        labs = [lab]
+    missing = [t for t in (grademod.QEMU, "make") if not shutil.which(t)]
+    if missing:
+        print(f"selftest: not found: {', '.join(missing)}; run 'make setup'", file=sys.stderr)
+        return 2
+    tally = Tally()
+    print(f"Self-test of the kit: {len(labs)} lab(s), {args.jobs} parallel QEMU instance(s)")
+    check_manifests(labs, tally)
+    check_variant(labs, "sol", args.jobs, tally, args.verbose)
+    check_variant(labs, "skel", args.jobs, tally, args.verbose)
+    run_unit_tests(tally)
+    if not args.skip_gdb and labs:
+        check_gdb(labspec.load_labs(ROOT), tally)
+    print(f"\nself-test took {time.monotonic() - start:.1f} s")
+    if tally.failures:
+        print("failed: " + "; ".join(tally.failures[:10]) +
+              (" ..." if len(tally.failures) > 10 else ""))
+    print(f"{tally.passed} passed, {tally.failed} failed")
+    return 0 if tally.failed == 0 else 1
