@@ -81,7 +81,11 @@ HYP_SRCS := $(call srcs_in,common/hyp) $(COMMON_LIB) \
 HYP_SRCS := $(filter-out common/hyp/guest_%,$(HYP_SRCS))
 GUEST_SRCS := $(call srcs_in,$(LABDIR)/test/guest)
 GUEST_BASE := 0x81000000
+# A lab's test/lab.mk may set GUEST_BASE and add harness helpers from
+# common/harness/ to HARNESS_SRCS.
+HARNESS_SRCS :=
 -include $(LABDIR)/test/lab.mk
+HYP_SRCS += $(HARNESS_SRCS)
 
 ifneq ($(GUEST_SRCS),)
 GUEST_ALL := $(call srcs_in,common/guest) $(COMMON_LIB) $(GUEST_SRCS)

@@ -1,0 +1,100 @@
+# switch.S: the world switch (reference solution).
+#
+# vcpu_switch_to_guest(struct vcpu *v) saves the hypervisor's callee-saved
+# registers (ra, sp, gp, tp, s0-s11) and the CSRs it changes (sstatus,
+# hstatus, stvec, sscratch) into v, loads the guest's sepc, sstatus,
+# hstatus and all 31 GPRs from v, and executes sret into the guest.
+#
+# The guest's next trap lands on vcpu_exit_vector, with sscratch = v. It
+# saves all guest GPRs, sepc, sstatus, hstatus and the trap CSRs (scause,
+# stval, htval, htinst) into v, restores the hypervisor's state, and
+# returns from vcpu_switch_to_guest() as if it were an ordinary call.
+# Offsets: VCPU_* in vcpu.h, checked against the struct at build time.
+#include "vcpu.h"
+
+	.option norvc
+
+	.text
+	.globl vcpu_switch_to_guest
+	.balign 4
+vcpu_switch_to_guest:
+	# Hypervisor state: callee-saved registers and the CSRs we replace.
+	sd	ra, VCPU_HYP + 0*8(a0)
+	sd	sp, VCPU_HYP + 1*8(a0)
+	sd	gp, VCPU_HYP + 2*8(a0)
+	sd	tp, VCPU_HYP + 3*8(a0)
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11
+	sd	s\n, VCPU_HYP + (4 + \n)*8(a0)
+	.endr
+	csrr	t0, sstatus
+	sd	t0, VCPU_HYP_SSTATUS(a0)
+	csrr	t0, hstatus
+	sd	t0, VCPU_HYP_HSTATUS(a0)
+	csrr	t0, stvec
+	sd	t0, VCPU_HYP_STVEC(a0)
+	csrr	t0, sscratch
+	sd	t0, VCPU_HYP_SSCRATCH(a0)
+
+	# Where the guest resumes, and in which mode (SPP, SPV/SPVP).
+	ld	t0, VCPU_SEPC(a0)
+	csrw	sepc, t0
+	ld	t0, VCPU_SSTATUS(a0)
+	csrw	sstatus, t0
+	ld	t0, VCPU_HSTATUS(a0)
+	csrw	hstatus, t0
+	# The next trap from the guest comes to us, with sscratch = v.
+	la	t0, vcpu_exit_vector
+	csrw	stvec, t0
+	csrw	sscratch, a0
+
+	# Guest GPRs; a0 last because it is the base.
+	.irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	ld	x\n, VCPU_GPRS + \n*8(a0)
+	.endr
+	ld	a0, VCPU_GPRS + 10*8(a0)
+	sret
+
+	# stvec requires 4-byte alignment (Priv. 4.1.2, direct mode).
+	.balign 4
+vcpu_exit_vector:
+	csrrw	a0, sscratch, a0            # a0 = v, sscratch = guest a0
+	.irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	sd	x\n, VCPU_GPRS + \n*8(a0)
+	.endr
+	csrr	t0, sscratch
+	sd	t0, VCPU_GPRS + 10*8(a0)
+
+	csrr	t0, sepc
+	sd	t0, VCPU_SEPC(a0)
+	csrr	t0, sstatus
+	sd	t0, VCPU_SSTATUS(a0)
+	csrr	t0, hstatus
+	sd	t0, VCPU_HSTATUS(a0)
+	csrr	t0, scause
+	sd	t0, VCPU_TRAP_SCAUSE(a0)
+	csrr	t0, stval
+	sd	t0, VCPU_TRAP_STVAL(a0)
+	csrr	t0, htval
+	sd	t0, VCPU_TRAP_HTVAL(a0)
+	csrr	t0, htinst
+	sd	t0, VCPU_TRAP_HTINST(a0)
+
+	# Back to the hypervisor. Its hstatus has SPV = 0, so a later trap in
+	# HS is not mistaken for a guest trap (QEMU-FACTS: OpenSBI redirects
+	# illegal-instruction traps without touching SPV).
+	ld	t0, VCPU_HYP_HSTATUS(a0)
+	csrw	hstatus, t0
+	ld	t0, VCPU_HYP_SSTATUS(a0)
+	csrw	sstatus, t0
+	ld	t0, VCPU_HYP_STVEC(a0)
+	csrw	stvec, t0
+	ld	t0, VCPU_HYP_SSCRATCH(a0)
+	csrw	sscratch, t0
+	ld	ra, VCPU_HYP + 0*8(a0)
+	ld	sp, VCPU_HYP + 1*8(a0)
+	ld	gp, VCPU_HYP + 2*8(a0)
+	ld	tp, VCPU_HYP + 3*8(a0)
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11
+	ld	s\n, VCPU_HYP + (4 + \n)*8(a0)
+	.endr
+	ret
