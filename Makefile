@@ -11,10 +11,11 @@ SHELL := /bin/bash
 .SUFFIXES:
 
 # ---- which lab, which sources ------------------------------------------------
+# LAB may be a number (3, 03) or a name (deleg, 03-deleg).
 LAB ?= 1
-LABN := $(shell echo '$(LAB)' | sed -E 's/^0+([0-9])/\1/')
-LABNUM := $(shell printf '%02d' '$(LABN)' 2>/dev/null)
-LABDIR := $(firstword $(wildcard labs/$(LABNUM)-*))
+LABDIR := $(firstword $(wildcard labs/$(LAB) labs/*-$(LAB)) \
+	$(wildcard labs/$(shell printf '%02d' '$(shell echo '$(LAB)' | sed -E 's/^0+([0-9])/\1/')' 2>/dev/null)-*))
+LABN := $(shell echo '$(notdir $(LABDIR))' | sed -E 's/^0*([0-9]+)-.*/\1/')
 LABNAME := $(notdir $(LABDIR))
 ALL_LABS := $(sort $(notdir $(wildcard labs/[0-9][0-9]-*)))
 LABS_UPTO := $(shell for d in $(ALL_LABS); do n=$$(echo $${d%%-*} | sed -E 's/^0+([0-9])/\1/'); \
