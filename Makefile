@@ -144,8 +144,10 @@ SMP ?= 1
 MEM ?= 128M
 CPU ?= rv64
 TEST ?=
+# QEMUEXTRA: more QEMU options, e.g. QEMUEXTRA='-d int,guest_errors -D build/qemu.log'
+QEMUEXTRA ?=
 QEMUOPTS := -machine virt -nographic -bios default -no-reboot -cpu $(CPU) \
-	-smp $(SMP) -m $(MEM) -kernel $(KERNEL) -append "test=$(TEST) nonce=interactive"
+	-smp $(SMP) -m $(MEM) -kernel $(KERNEL) -append "test=$(TEST) nonce=interactive" $(QEMUEXTRA)
 GDBPORT ?= $(shell echo $$(( $$(id -u) % 5000 + 25000 )))
 
 .PHONY: qemu qemu-gdb gdb
@@ -153,7 +155,7 @@ qemu: build  ## run lab LAB in QEMU (Ctrl-A X quits)
 	$(QEMU) $(QEMUOPTS)
 
 qemu-gdb: build  ## QEMU halted, waiting for gdb on GDBPORT
-	@echo "*** QEMU waits for gdb on localhost:$(GDBPORT); in another terminal: make gdb-attach LAB=$(LAB)"
+	@echo "*** QEMU waits for gdb on localhost:$(GDBPORT); in another terminal: make gdb-attach LAB=$(LAB)$(if $(filter 1,$(SOLUTION)), SOLUTION=1)$(if $(filter 1,$(SKELETON)), SKELETON=1)"
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp:localhost:$(GDBPORT)
 
 gdb-attach:  ## attach gdb-multiarch to a waiting 'make qemu-gdb'
@@ -181,6 +183,6 @@ clean:  ## remove build/
 	rm -rf build
 
 help:  ## this list
-	@echo "RISC-V Hypervisor Labs. Variables: LAB=n (1-10), SOLUTION=1, SMP, MEM, CPU, TEST, GDBPORT, CROSS_COMPILE"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 24
+	@echo "RISC-V Hypervisor Labs. Variables: LAB=n, SOLUTION=1, SMP, MEM, CPU, TEST, QEMUEXTRA, GDBPORT, CROSS_COMPILE, V=1"
+	@grep -hE '^[a-z-]+:.*## ' Makefile | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 24
 	@echo "labs: $(ALL_LABS)"

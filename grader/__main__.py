@@ -6,7 +6,7 @@ import shutil
 import sys
 
 from . import grade as grademod
-from . import labspec, report
+from . import labspec, qemu, report
 
 ROOT = labspec.ROOT
 
@@ -65,6 +65,7 @@ def main(argv=None):
     s.add_argument("--skip-gdb", action="store_true", help="do not run the scripted gdb session")
     s.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
+    _tolerant_stdout()
     try:
         if args.cmd == "grade":
             return cmd_grade(args)
@@ -77,8 +78,33 @@ def main(argv=None):
         print(f"grader: broken lab description: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        qemu.kill_all()
         print("\ngrader: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:         # e.g. python3 -m grader grade | head
+        _silence_stdout()
+        return 1
+    except OSError as e:            # e.g. --json into a directory that does not exist
+        print(f"grader: {e}", file=sys.stderr)
+        return 2
+
+
+def _tolerant_stdout():
+    """Student output (U+FFFD, any Unicode) must never crash the report on a
+    terminal or pipe whose encoding cannot show it."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
+def _silence_stdout():
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -49,17 +49,49 @@ class Parsed:
         return lines[-n:]
 
 
-class _Vars(dict):
-    def __missing__(self, key):
-        return "{" + key + "}"
+_FORMATTER = string.Formatter()
+SHOW_MAX = 200      # characters of a student's line quoted in "saw:"
 
 
 def render(template, params):
-    """str.format over the run parameters; unknown fields stay as written."""
+    """str.format over the run parameters. A field that is not a parameter
+    ({foo}, {0}, {} or a regex repetition like {2,3}) or that cannot be
+    formatted stays exactly as written; a lone brace leaves the whole
+    template as written. Never raises."""
+    template = str(template)
     try:
-        return string.Formatter().vformat(str(template), (), _Vars(params))
-    except (ValueError, IndexError, KeyError):
-        return str(template)
+        parts = list(_FORMATTER.parse(template))
+    except ValueError:
+        return template
+    out = []
+    for literal, field, spec, conv in parts:
+        out.append(literal)
+        if field is not None:
+            out.append(_render_field(field, spec, conv, params))
+    return "".join(out)
+
+
+def _render_field(field, spec, conv, params):
+    as_written = "{" + field + ("!" + conv if conv else "") + (":" + spec if spec else "") + "}"
+    try:
+        value, _ = _FORMATTER.get_field(field, (), params)
+        value = _FORMATTER.convert_field(value, conv)
+        return _FORMATTER.format_field(value, render(spec or "", params))
+    except Exception:       # unknown field, bad spec, bad conversion: keep the text
+        return as_written
+
+
+def clip(text, n=SHOW_MAX):
+    """A student's line, shortened for the report (it may be 512 KiB long)."""
+    return text if len(text) <= n else text[:n] + f"... ({len(text) - n} more characters)"
+
+
+def _compile(pat):
+    """A templated pattern; None when the rendered text is not a regex."""
+    try:
+        return re.compile(pat)
+    except re.error:
+        return None
 
 
 class CheckResult:
@@ -84,7 +116,7 @@ def evaluate_check(check, parsed, run, params):
             saw.append(f"no FACT line for '{check.fact}'")
         elif any(v != want for v in got):
             ok = False
-            saw.append(f"FACT {check.fact} = " + " | ".join(dict.fromkeys(got)))
+            saw.append(clip(f"FACT {check.fact} = " + " | ".join(dict.fromkeys(got))))
 
     if check.check is not None:
         got = parsed.checks.get(check.check, [])
@@ -96,22 +128,30 @@ def evaluate_check(check, parsed, run, params):
         elif fails:
             ok = False
             more = f" (and {len(fails) - 1} more)" if len(fails) > 1 else ""
-            saw.append(f"CHECK {check.check} FAIL {fails[0]}{more}")
+            saw.append(f"CHECK {check.check} FAIL {clip(fails[0])}{more}")
 
     if check.expect is not None:
         pat = render(check.expect, params)
+        rx = _compile(pat)
         expected.append(f"a line matching /{pat}/")
-        if not any(re.search(pat, ln) for ln in parsed.lines):
+        if rx is None:
+            ok = False
+            saw.append("(kit bug) the templated pattern is not a valid regex")
+        elif not any(rx.search(ln) for ln in parsed.lines):
             ok = False
             saw.append("no such line")
 
     if check.absent is not None:
         pat = render(check.absent, params)
+        rx = _compile(pat)
         expected.append(f"no line matching /{pat}/")
-        hits = [ln for ln in parsed.lines if re.search(pat, ln)]
-        if hits:
+        hit = None if rx is None else next((ln for ln in parsed.lines if rx.search(ln)), None)
+        if rx is None:
             ok = False
-            saw.append(f"{hits[0]!r}")
+            saw.append("(kit bug) the templated pattern is not a valid regex")
+        elif hit is not None:
+            ok = False
+            saw.append(repr(clip(hit)))
 
     if check.exit == "clean":
         expected.append(f"the run ends by itself with '{CLEAN_SHUTDOWN}'")

@@ -84,13 +84,18 @@ def run_test(test, kernel, variant, logdir):
 
 
 def write_log(logdir, test, cmd, run, out):
-    os.makedirs(logdir, exist_ok=True)
+    """The run's serial output; None (and a note) when it cannot be written."""
     path = os.path.join(logdir, f"{test.name}.log")
-    with open(path, "w", encoding="utf-8", errors="replace") as f:
-        f.write("# " + " ".join(_quote(a) for a in cmd) + "\n")
-        f.write(f"# status {out.status}, score {out.score:g}/{out.max:g}, "
-                f"{run.duration:.2f} s, exit {run.exit_code}\n")
-        f.write(run.text)
+    try:
+        os.makedirs(logdir, exist_ok=True)
+        with open(path, "w", encoding="utf-8", errors="replace") as f:
+            f.write("# " + " ".join(_quote(a) for a in cmd) + "\n")
+            f.write(f"# status {out.status}, score {out.score:g}/{out.max:g}, "
+                    f"{run.duration:.2f} s, exit {run.exit_code}\n")
+            f.write(run.text)
+    except OSError as e:
+        out.note = (out.note + "; " if out.note else "") + f"log not written: {e}"
+        return None
     return path
 
 
@@ -112,6 +117,17 @@ class LabOutcome:
     @property
     def max(self):
         return self.lab.points
+
+
+def _result_or_error(fut, test, variant):
+    """A grader bug in one test becomes that test's ERROR, not a traceback
+    that loses every other test's result and the summary."""
+    try:
+        return fut.result()
+    except Exception as e:      # noqa: BLE001 (deliberately broad)
+        t = TestOutcome(test, variant)
+        t.status, t.note = "ERROR", f"grader error: {type(e).__name__}: {e}"
+        return t
 
 
 def logdir_for(root, lab, variant, tag=""):
@@ -138,14 +154,24 @@ def grade(root, labs, variant, jobs, on_test_done=None, tag=""):
                 t.build_output = o.build.output
                 o.tests.append(t)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futs = {pool.submit(run_test, test, o.build.kernel, variant,
-                            logdir_for(root, o.lab, variant, tag)): o for o, test in work}
-        for fut in concurrent.futures.as_completed(futs):
-            o = futs[fut]
-            t = fut.result()
-            o.tests.append(t)
-            if on_test_done:
-                on_test_done(o, t)
+        futs, futs_test = {}, {}
+        for o, test in work:
+            fut = pool.submit(run_test, test, o.build.kernel, variant,
+                              logdir_for(root, o.lab, variant, tag))
+            futs[fut], futs_test[fut] = o, test
+        try:
+            for fut in concurrent.futures.as_completed(futs):
+                o = futs[fut]
+                t = _result_or_error(fut, futs_test[fut], variant)
+                o.tests.append(t)
+                if on_test_done:
+                    on_test_done(o, t)
+        except KeyboardInterrupt:
+            # Do not start the queued tests, and end the running ones now
+            # rather than at their timeouts: the pool waits for them on exit.
+            pool.shutdown(wait=False, cancel_futures=True)
+            qemu.kill_all()
+            raise
     order = {id(t): i for o in outcomes for i, t in enumerate(o.lab.tests)}
     for o in outcomes:
         o.tests.sort(key=lambda t: order[id(t.test)])

@@ -11,7 +11,13 @@ check may combine several conditions, all of which must hold:
   "exit": "clean" | "failure"       how the run ended
 
 Templates are str.format strings over the run's parameters: {smp},
-{mem_bytes}, {mem_mib}, {seed}, {nonce}, {cpu}.
+{mem_bytes}, {mem_mib}, {seed}, {nonce}, {cpu}, {test}. Any other brace
+group ({foo}, a regex repetition like {2,3}) is left exactly as written.
+
+A test may also give "qemu": {"smp", "mem", "cpu", "icount", "args"},
+"timeout" (seconds), "seed", "bootargs" (templated) and "input": a list of
+{"wait": REGEX, "send": TEXT, "delay": SECONDS} steps typed on the serial
+port in order. Every mistake raises SpecError naming the file, test and check.
 """
 
 import json
@@ -30,48 +36,60 @@ class SpecError(Exception):
 
 class Check:
     def __init__(self, d, where):
+        _need_dict(d, where)
         self.name = _req(d, "name", str, where)
         self.points = _req(d, "points", (int, float), where)
-        self.hint = d.get("hint", "")
-        self.fact = d.get("fact")
-        self.equals = d.get("equals")
-        self.check = d.get("check")
-        self.expect = d.get("expect")
-        self.absent = d.get("absent")
+        if isinstance(self.points, bool) or self.points < 0:
+            raise SpecError(f"{where}: 'points' must be a number >= 0")
+        self.hint = _opt(d, "hint", str, where, "")
+        self.fact = _opt(d, "fact", str, where)
+        self.equals = _opt(d, "equals", (str, int, float), where)
+        self.check = _opt(d, "check", str, where)
+        self.expect = _opt(d, "expect", str, where)
+        self.absent = _opt(d, "absent", str, where)
         self.exit = d.get("exit")
-        if not any(d.get(k) for k in CONDITION_KEYS):
-            raise SpecError(f"{where}: a check needs one of {', '.join(CONDITION_KEYS)}")
         if self.fact is not None and self.equals is None:
             raise SpecError(f"{where}: 'fact' needs 'equals'")
+        if self.equals is not None and self.fact is None:
+            raise SpecError(f"{where}: 'equals' needs 'fact'")
+        if not any(d.get(k) for k in CONDITION_KEYS):
+            raise SpecError(f"{where}: a check needs one of {', '.join(CONDITION_KEYS)}")
         if self.exit is not None and self.exit not in EXIT_KINDS:
             raise SpecError(f"{where}: 'exit' must be one of {EXIT_KINDS}")
         for key in ("expect", "absent"):
             if d.get(key) is not None:
-                try:
-                    re.compile(d[key])
-                except re.error as e:
-                    raise SpecError(f"{where}: bad regex in '{key}': {e}") from None
+                _need_regex(d[key], f"{where}: bad regex in '{key}'")
 
 
 class Test:
     def __init__(self, d, lab, where):
+        _need_dict(d, where)
         self.lab = lab
         self.name = _req(d, "name", str, where)
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.name):
             raise SpecError(f"{where}: test name {self.name!r} must be [A-Za-z0-9_.-]+")
-        self.description = d.get("description", "")
-        q = d.get("qemu", {})
-        self.smp = int(q.get("smp", 1))
+        where = f"{where} ({self.name})"
+        self.description = _opt(d, "description", str, where, "")
+        q = _opt(d, "qemu", dict, where, {})
+        self.smp = _number(q.get("smp", 1), int, f"{where}: qemu 'smp'", minimum=1)
         self.mem = str(q.get("mem", "128M"))
+        try:
+            parse_mem(self.mem)
+        except SpecError as e:
+            raise SpecError(f"{where}: qemu 'mem': {e}") from None
         self.cpu = str(q.get("cpu", "rv64"))
         # Single-hart runs are deterministic under icount; multi-hart ones
         # cannot use it on QEMU 7.2 (hart_start stays START_PENDING).
         self.icount = bool(q.get("icount", self.smp == 1))
-        self.extra_args = [str(a) for a in q.get("args", [])]
-        self.timeout = float(d.get("timeout", 10))
+        self.extra_args = [str(a) for a in _opt(q, "args", list, f"{where}: qemu", [])]
+        self.timeout = _number(d.get("timeout", 10), float, f"{where}: 'timeout'", minimum=0.1)
         self.seed = d.get("seed")
+        if self.seed is not None:
+            self.seed = _number(self.seed, int, f"{where}: 'seed'", minimum=0)
         self.bootargs = str(d.get("bootargs", ""))
-        self.input = d.get("input", [])
+        self.input = _opt(d, "input", list, where, [])
+        for i, step in enumerate(self.input):
+            _check_step(step, f"{where}, input step {i + 1}")
         self.checks = [Check(c, f"{where}, check {i + 1}")
                        for i, c in enumerate(_req(d, "checks", list, where))]
         if not self.checks:
@@ -87,21 +105,27 @@ class Lab:
         self.dir = os.path.dirname(path)
         self.dirname = os.path.basename(self.dir)
         where = os.path.relpath(path, ROOT)
+        if where.startswith(os.pardir):
+            where = path
         try:
             with open(path, encoding="utf-8") as f:
                 d = json.load(f)
         except (OSError, ValueError) as e:
             raise SpecError(f"{where}: {e}") from None
+        _need_dict(d, where)
         self.number = _req(d, "lab", int, where)
         self.name = _req(d, "name", str, where)
-        self.title = d.get("title", self.name)
-        self.handout = d.get("handout", "")
+        self.title = _opt(d, "title", str, where, self.name)
+        self.handout = _opt(d, "handout", str, where, "")
         self.student_files = _req(d, "student_files", list, where)
+        if not all(isinstance(f, str) for f in self.student_files):
+            raise SpecError(f"{where}: 'student_files' must be a list of file names")
         self.tests = [Test(t, self, f"{where}, test {i + 1}")
                       for i, t in enumerate(_req(d, "tests", list, where))]
         names = [t.name for t in self.tests]
-        if len(set(names)) != len(names):
-            raise SpecError(f"{where}: duplicate test names")
+        dups = sorted({n for n in names if names.count(n) > 1})
+        if dups:
+            raise SpecError(f"{where}: duplicate test names: {', '.join(dups)}")
 
     @property
     def points(self):
@@ -114,6 +138,56 @@ def _req(d, key, typ, where):
     if not isinstance(d[key], typ):
         raise SpecError(f"{where}: '{key}' has the wrong type")
     return d[key]
+
+
+def _opt(d, key, typ, where, default=None):
+    """An optional key: absent or null gives default; otherwise it must be typ."""
+    if d.get(key) is None:
+        return default
+    if not isinstance(d[key], typ) or isinstance(d[key], bool) and typ is not bool:
+        raise SpecError(f"{where}: '{key}' has the wrong type")
+    return d[key]
+
+
+def _need_dict(d, where):
+    if not isinstance(d, dict):
+        raise SpecError(f"{where}: expected a JSON object, found {type(d).__name__}")
+
+
+def _need_regex(pat, what):
+    try:
+        re.compile(pat)
+    except re.error as e:
+        raise SpecError(f"{what}: {e}") from None
+
+
+def _number(value, typ, what, minimum):
+    """int("2") and float(10) style conversion with a SpecError instead of a traceback."""
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        n = typ(value)
+    except (TypeError, ValueError):
+        raise SpecError(f"{what} must be a number, not {value!r}") from None
+    if n < minimum:
+        raise SpecError(f"{what} must be >= {minimum}, not {value!r}")
+    return n
+
+
+STEP_KEYS = ("wait", "send", "delay")
+
+
+def _check_step(step, where):
+    """An input step: {"wait": REGEX, "send": TEXT, "delay": SECONDS}."""
+    _need_dict(step, where)
+    unknown = sorted(set(step) - set(STEP_KEYS))
+    if unknown:
+        raise SpecError(f"{where}: unknown key(s) {', '.join(unknown)}; use {STEP_KEYS}")
+    _opt(step, "wait", str, where)
+    _opt(step, "send", str, where)
+    _number(step.get("delay", 0), float, f"{where}: 'delay'", minimum=0)
+    if step.get("wait") is not None:
+        _need_regex(step["wait"], f"{where}: bad regex in 'wait'")
 
 
 def lab_dirs(root=ROOT):
@@ -141,7 +215,8 @@ def find_lab(labs, which):
 
 
 def parse_mem(mem):
-    m = re.fullmatch(r"(\d+)([KMGT]?)i?B?", mem.strip(), re.IGNORECASE)
+    """QEMU -m sizes: "128M", "1G", "64MiB", "512" (MiB) -> bytes."""
+    m = re.fullmatch(r"(\d+)([KMGT]?)i?B?", str(mem).strip(), re.IGNORECASE)
     if not m:
         raise SpecError(f"bad memory size {mem!r}")
     scale = {"": 1 << 20, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}

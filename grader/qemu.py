@@ -26,13 +26,16 @@ class RunResult:
         self.duration = 0.0
         self.error = None          # could not start at all
         self.input_stalled = None  # the "wait" pattern an input step never saw
+        self.pid = None            # of the process started (its group id too)
 
     @property
     def ended_by_itself(self):
         return not (self.timed_out or self.flooded or self.error) and self.exit_code is not None
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0 controls except tab and newline, DEL, and the C1 controls (U+0080-U+009F:
+# U+009B is a terminal's CSI, as dangerous as ESC when the report is printed).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean_text(raw):
@@ -49,6 +52,26 @@ def _kill_group(proc):
         pass
 
 
+# Process groups of the runs in progress, so that Ctrl-C can stop them all:
+# each QEMU is in its own session and would not see the terminal's SIGINT.
+_live = set()
+_live_lock = threading.Lock()
+_stopping = False
+
+
+def kill_all():
+    """Kill every QEMU still running and refuse to start new ones (Ctrl-C)."""
+    global _stopping
+    with _live_lock:
+        _stopping = True
+        groups = list(_live)
+    for pgid in groups:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None):
     """Run cmd (a QEMU command line) and return a RunResult.
 
@@ -58,14 +81,32 @@ def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None):
     """
     res = RunResult()
     start = time.monotonic()
+    with _live_lock:
+        if _stopping:
+            res.error = "not started: the grader is stopping"
+            return res
+        try:
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if steps else subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    start_new_session=True, cwd=cwd)
+        except OSError as e:
+            res.error = f"cannot start {cmd[0]}: {e.strerror or e}"
+            return res
+        _live.add(proc.pid)
+    res.pid = proc.pid
     try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if steps else subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                start_new_session=True, cwd=cwd)
-    except OSError as e:
-        res.error = f"cannot start {cmd[0]}: {e.strerror or e}"
-        return res
+        return _supervise(proc, res, start, timeout, cap, steps)
+    except BaseException:
+        _kill_group(proc)   # _supervise kills it on every normal path
+        raise
+    finally:
+        with _live_lock:
+            _live.discard(proc.pid)
 
+
+def _supervise(proc, res, start, timeout, cap, steps):
+    """Read the output, type the input, stop the run at the timeout or the
+    cap, and kill the process group when done."""
     buf = bytearray()
     cond = threading.Condition()
     state = {"eof": False}
@@ -108,7 +149,10 @@ def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None):
     if res.timed_out or res.flooded:
         res.exit_code = None
     t.join(KILL_GRACE)
-    for f in (proc.stdin, proc.stdout):
+    # If a process that left the group still holds the pipe, the reader is
+    # blocked in os.read on it: leave that fd open rather than let the
+    # number be reused under the reader's feet.
+    for f in (proc.stdin, None if t.is_alive() else proc.stdout):
         try:
             if f:
                 f.close()
@@ -124,7 +168,12 @@ def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None):
 def _drive_input(proc, steps, buf, cond, state, deadline, res):
     pos = 0     # in the cleaned text: each step waits for output after the last match
     for step in steps:
-        pat = re.compile(step.get("wait", ""))
+        wait = step.get("wait", "")
+        try:
+            pat = re.compile(wait)
+        except re.error:
+            res.input_stalled = wait
+            return
         with cond:
             while True:
                 m = pat.search(clean_text(bytes(buf)), pos)
@@ -133,13 +182,32 @@ def _drive_input(proc, steps, buf, cond, state, deadline, res):
                     break
                 left = deadline - time.monotonic()
                 if state["eof"] or left <= 0:
-                    res.input_stalled = step.get("wait", "")
+                    res.input_stalled = wait
                     return
                 cond.wait(min(left, 0.05))
         try:
-            time.sleep(float(step.get("delay", 0)))
-            proc.stdin.write(step.get("send", "").encode("utf-8"))
-            proc.stdin.flush()
-        except (OSError, ValueError):
-            res.input_stalled = step.get("wait", "")
+            delay = float(step.get("delay", 0))
+            time.sleep(max(0.0, min(delay, deadline - time.monotonic())))
+            sent = _send(proc, step.get("send", "").encode("utf-8"), deadline)
+        except (OSError, ValueError, TypeError):
+            sent = False
+        if not sent:
+            res.input_stalled = wait
             return
+
+
+def _send(proc, data, deadline):
+    """Write data to the child's stdin without ever blocking past the
+    deadline (a guest that stops reading its UART fills the pipe)."""
+    fd = proc.stdin.fileno()
+    os.set_blocking(fd, False)
+    while data:
+        try:
+            n = os.write(fd, data)
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+            continue
+        data = data[n:]
+    return True

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import traceback
 import unittest
 
 from . import grade as grademod
@@ -27,6 +28,7 @@ class Tally:
     def __init__(self):
         self.passed = 0
         self.failed = 0
+        self.skipped = 0
         self.failures = []
 
     def case(self, name, ok, detail=""):
@@ -38,6 +40,11 @@ class Tally:
         mark = report.color("PASS" if ok else "FAIL")
         print(f"  {mark:<4} {name}" + (f"  -- {detail}" if detail and not ok else ""))
         return ok
+
+    def skip(self, name, reason=""):
+        """A case that did not run: neither passed nor failed."""
+        self.skipped += 1
+        print(f"  {report.color('PARTIAL', 'SKIP')} {name}" + (f"  -- {reason}" if reason else ""))
 
 
 def check_manifests(labs, tally):
@@ -73,27 +80,77 @@ def check_variant(labs, variant, jobs, tally, verbose):
                 report.print_test(t, ROOT, verbose)
 
 
+class _PerTestResult(unittest.TextTestResult):
+    """Remembers one outcome per test case, in the order they ran."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.outcomes = {}      # test id -> ("pass" | "fail" | "skip", detail)
+
+    def _set(self, test, kind, detail=""):
+        old = self.outcomes.get(test.id())
+        if old is None or old[0] == "pass" or kind == "fail":
+            self.outcomes[test.id()] = (kind, detail)
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self._set(test, "pass")
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._set(test, "fail", self._first_line(err))
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        # Errors in setUpClass/setUpModule come with a placeholder "test".
+        self._set(test, "fail", self._first_line(err))
+
+    def addSkip(self, test, reason):
+        super().addSkip(test, reason)
+        self._set(test, "skip", reason)
+
+    def addExpectedFailure(self, test, err):
+        super().addExpectedFailure(test, err)
+        self._set(test, "pass")
+
+    def addUnexpectedSuccess(self, test):
+        super().addUnexpectedSuccess(test)
+        self._set(test, "fail", "unexpected success")
+
+    def addSubTest(self, test, subtest, err):
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            self._set(test, "fail", f"{subtest._subDescription()}: {self._first_line(err)}")
+
+    @staticmethod
+    def _first_line(err):
+        text = "".join(traceback.format_exception_only(err[0], err[1]))
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        return lines[0][:200] if lines else ""
+
+
 def run_unit_tests(tally):
+    """grader/tests with unittest: one line per test case; a skipped test
+    is shown as SKIP and counted as neither passed nor failed."""
     print("\n[grader unit tests]")
-    loader = unittest.TestLoader()
-    suite = loader.discover(os.path.join(ROOT, "grader", "tests"), top_level_dir=ROOT)
+    suite = unittest.TestLoader().discover(os.path.join(ROOT, "grader", "tests"),
+                                           top_level_dir=ROOT)
     stream = io.StringIO()
-    result = unittest.TextTestRunner(stream=stream, verbosity=2).run(suite)
-    bad = {id(t) for t, _ in result.failures + result.errors}
-    for line in stream.getvalue().splitlines():
-        pass
-    for test in _iter_tests(suite):
-        tally.case(f"unit: {test.id().replace('grader.tests.', '')}", id(test) not in bad)
+    runner = unittest.TextTestRunner(stream=stream, verbosity=2, resultclass=_PerTestResult)
+    start = time.monotonic()
+    result = runner.run(suite)
+    # The suite drops its tests as they finish: report from the result.
+    for tid, (kind, detail) in result.outcomes.items():
+        name = f"unit: {tid.replace('grader.tests.', '')}"
+        if kind == "skip":
+            tally.skip(name, detail)
+        else:
+            tally.case(name, kind == "pass", detail)
+    if not result.outcomes:
+        tally.case("unit: grader/tests has test cases", False, "none found")
+    print(f"  ({len(result.outcomes)} unit test(s) in {time.monotonic() - start:.1f} s)")
     if result.failures or result.errors:
         print(stream.getvalue()[-4000:])
-
-
-def _iter_tests(suite):
-    for t in suite:
-        if isinstance(t, unittest.TestSuite):
-            yield from _iter_tests(t)
-        else:
-            yield t
 
 
 def free_port():
@@ -155,6 +212,10 @@ def check_gdb(labs, tally):
 
 def main(args):
     start = time.monotonic()
+    missing = [t for t in (grademod.QEMU, "make") if not shutil.which(t)]
+    if missing:
+        print(f"selftest: not found: {', '.join(missing)}; run 'make setup'", file=sys.stderr)
+        return 2
     labs = labspec.load_labs(ROOT)
     if args.lab:
         lab = labspec.find_lab(labs, args.lab)
@@ -162,10 +223,6 @@ def main(args):
             print(f"selftest: no lab {args.lab!r}", file=sys.stderr)
             return 2
         labs = [lab]
-    missing = [t for t in (grademod.QEMU, "make") if not shutil.which(t)]
-    if missing:
-        print(f"selftest: not found: {', '.join(missing)}; run 'make setup'", file=sys.stderr)
-        return 2
     tally = Tally()
     print(f"Self-test of the kit: {len(labs)} lab(s), {args.jobs} parallel QEMU instance(s)")
     check_manifests(labs, tally)
@@ -178,5 +235,7 @@ def main(args):
     if tally.failures:
         print("failed: " + "; ".join(tally.failures[:10]) +
               (" ..." if len(tally.failures) > 10 else ""))
+    if tally.skipped:
+        print(f"{tally.skipped} skipped (not counted as passed)")
     print(f"{tally.passed} passed, {tally.failed} failed")
     return 0 if tally.failed == 0 else 1

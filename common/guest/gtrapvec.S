@@ -10,6 +10,7 @@
 	.globl guest_trapvec
 guest_trapvec:
 	addi	sp, sp, -TF_SIZE
+	sd	zero, 0(sp)                    # x0's slot: always 0
 	.irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	sd	x\n, \n*8(sp)
 	.endr

@@ -24,6 +24,11 @@ static int isa_has_h(const char *isa)
 	return 0;
 }
 
+static ulong dtb_addr_of(const void *dtb)
+{
+	return ALIGN_DOWN((ulong)dtb, PAGE_SIZE);
+}
+
 void hyp_boot(ulong hartid, const void *dtb)
 {
 	cpu_init(hartid);
@@ -39,7 +44,11 @@ void hyp_boot(ulong hartid, const void *dtb)
 	extern char _end[];
 	if ((ulong)_end > GUEST_BARE_BASE)
 		panic("hypervisor image too large: ends at %p", _end);
-	kalloc_init(KALLOC_BASE, platform.mem_base + platform.mem_size);
+	// OpenSBI put the DTB near the top of RAM; the bootargs (and the lab's
+	// guest device trees) point into it, so pages from it on are not ours.
+	ulong ram_end = platform.mem_base + platform.mem_size;
+	ulong dtb_page = dtb_addr_of(dtb);
+	kalloc_init(KALLOC_BASE, dtb_page > KALLOC_BASE && dtb_page < ram_end ? dtb_page : ram_end);
 	printf("hyp: RISC-V Hypervisor Labs, lab %s, boot hart %lu\n", LAB_NAME, hartid);
 	int rc = lab_main(hartid, dtb);
 	if (rc)

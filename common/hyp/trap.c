@@ -77,7 +77,7 @@ WEAK void hyp_guest_trap(struct trapframe *tf)
 }
 
 // Read one halfword of the instruction at pc, surviving a fault. From the
-// guest's side this is HLVX.HU (Priv. 8.3.2): a load with the guest's own
+// guest's side this is HLVX.HU (Priv. 8.3.1): a load with the guest's own
 // two-stage translation and execute permission, as the guest fetched it.
 static int read_insn_half(ulong pc, int guest, u16 *out)
 {

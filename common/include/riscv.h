@@ -51,7 +51,7 @@
 #define SSTATUS_MXR   BIT(19)  // loads from execute-only pages succeed
 
 // ---------------------------------------------------------------------------
-// scause values (Priv. 4.1.9, table 4.2; H additions in 8.6.1, table 8.7).
+// scause values (Priv. 4.1.8, table 4.2; H additions in 8.6.1, table 8.7).
 #define CAUSE_INTERRUPT           BIT(63)
 #define CAUSE_MISALIGNED_FETCH    0
 #define CAUSE_FETCH_ACCESS        1
@@ -143,13 +143,13 @@
 #define HIE_SGEIE     BIT(IRQ_S_GEXT)
 
 // ---------------------------------------------------------------------------
-// hcounteren: which counters VS/VU may read (Priv. 8.2.5). A clear bit makes
+// hcounteren: which counters VS/VU may read (Priv. 8.2.6). A clear bit makes
 // the read a virtual-instruction exception, so the hypervisor can emulate it.
 #define HCOUNTEREN_CY  BIT(0)   // cycle
 #define HCOUNTEREN_TM  BIT(1)   // time (htimedelta is added)
 #define HCOUNTEREN_IR  BIT(2)   // instret
 
-// henvcfg (Priv. 8.2.8): environment of VS/VU.
+// henvcfg (Priv. 8.2.5): environment of VS/VU.
 #define HENVCFG_FIOM   BIT(0)
 #define HENVCFG_CBIE_SHIFT 4
 #define HENVCFG_CBCFE  BIT(6)

@@ -2,19 +2,29 @@
 #include "hyp.h"
 #include "vcpu.h"
 
+// The state a guest kernel expects from its firmware (the RISC-V boot
+// convention: a0 = hart id, a1 = device tree), and the bits that make the
+// first sret land in VS-mode.
 void vcpu_init(struct vcpu *v, ulong entry, ulong hartid, ulong dtb)
 {
+	// No hypervisor data may leak into the guest: every other register 0.
 	memset(v->gprs, 0, sizeof(v->gprs));
 	v->gprs[REG_A0] = hartid;
 	v->gprs[REG_A1] = dtb;
 	v->hartid = hartid;
 	v->sepc = entry;
-	// sret goes to VS (not VU): SPP = 1; guest interrupts start disabled.
+	// sret takes the new privilege from sstatus.SPP: 1 = S, which with
+	// SPV = 1 means VS (Priv. 8.6.4). SPP = 0 would start the guest
+	// kernel in VU-mode.
 	v->sstatus = SSTATUS_SPP;
-	// sret goes to V = 1 (SPV) and the guest's privilege is S (SPVP).
+	// SPV = 1: sret sets V = 1. SPVP = 1: the guest's privilege is S, as
+	// the hypervisor's HLV/HSV accesses to its memory will need later.
 	v->hstatus = HSTATUS_VSXL_64 | HSTATUS_SPV | HSTATUS_SPVP;
 }
 
+// One-way: load the vCPU into the trap CSRs and sret. sstatus.SPIE is the
+// hypervisor's own SIE after the sret; while V = 1, HS interrupts are taken
+// whatever SIE says (Priv. 8.1), so it only matters when we come back.
 void vcpu_launch(struct vcpu *v)
 {
 	csr_write(sepc, v->sepc);

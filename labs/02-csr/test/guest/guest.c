@@ -1,9 +1,44 @@
+// Lab 2 test guest. If your vcpu_launch() is right it runs in VS-mode at
+// GUEST_BARE_BASE, with G-stage Bare (its physical addresses are the
+// host's). It tells the harness what it sees through LAB2_TEST_EID calls;
+// the harness, not the guest, decides whether that is right.
 #include "guest.h"
+#include "../lab2test.h"
+
+static void test_call(ulong fid, ulong a0, ulong a1)
+{
+	sbi_ecall(LAB2_TEST_EID, fid, a0, a1, 0, 0, 0, 0);
+}
+
+// An H-extension CSR is out of VS-mode's reach: the access must become a
+// virtual-instruction exception for the hypervisor (Priv. 8.6.1), which
+// answers with a value only it and this guest know.
+static int try_hstatus(void)
+{
+	ulong v;
+	asm volatile("csrr %0, hstatus" : "=r"(v) : : "memory");
+	ulong want = lab2_csr_token(run_seed());
+	return check("guest_resumed_after_exit", v == want,
+		     "csrr hstatus gave 0x%lx, the harness's answer is 0x%lx", v, want);
+}
+
+// rdtime between two calls to the harness, which counts the exits between.
+static void read_time(void)
+{
+	test_call(LAB2_FID_MARK, 0, 0);
+	ulong t = rdtime();
+	test_call(LAB2_FID_TIME, t, 0);
+	printf("guest: rdtime gave %lu\n", t);
+}
 
 int guest_main(ulong hartid, ulong arg)
 {
-	printf("guest: hello from VS-mode, hart %lu, a1=0x%lx\n", hartid, arg);
-	check("guest_runs", 1, NULL);
-	asm volatile("csrr t0, hstatus" ::: "t0");
+	test_call(LAB2_FID_ARGS, hartid, arg);      // the first exit
+	printf("guest: hello from the guest: hart %lu, device tree at 0x%lx\n", hartid, arg);
+	const char *test = run_test();
+	if (!strcmp(test, "guest_vs"))
+		return try_hstatus() ? 0 : 1;
+	if (!strncmp(test, "rdtime_", 7))
+		read_time();
 	return 0;
 }
