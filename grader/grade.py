@@ -66,14 +66,15 @@ def run_test(test, kernel, variant, logdir):
     out.score = sum(r.points for r in out.results)
     if run.error:
         out.status, out.note = "ERROR", run.error
-    elif run.timed_out:
-        out.status = "TIMEOUT"
-        out.note = f"still running after {test.timeout:g} s: killed"
-    elif run.flooded:
-        out.status = "FLOOD"
-        out.note = f"more than {qemu.OUTPUT_CAP // 1024} KiB of output: killed"
+    elif (run.timed_out or run.flooded) and not out.passed:
+        out.status = "TIMEOUT" if run.timed_out else "FLOOD"
     else:
         out.status = "PASS" if out.passed else ("PARTIAL" if out.score else "FAIL")
+    # A run that had to be killed says so, even when its checks all passed.
+    if run.timed_out:
+        out.note = f"still running after {test.timeout:g} s: killed"
+    elif run.flooded:
+        out.note = f"more than {qemu.OUTPUT_CAP // 1024} KiB of output: killed"
     if run.input_stalled and not out.note:
         out.note = f"input step never saw /{run.input_stalled}/"
     if parsed.suspicious:

@@ -35,6 +35,18 @@ def print_lab_header(o):
             print("   | " + ln)
 
 
+def make_qemu_command(test):
+    """The make command that reruns one test's machine by hand."""
+    cmd = f"make qemu LAB={test.lab.number} TEST={test.name}"
+    if test.cpu != "rv64":
+        cmd += f" CPU={test.cpu}"
+    if test.smp != 1:
+        cmd += f" SMP={test.smp}"
+    if test.mem != "128M":
+        cmd += f" MEM={test.mem}"
+    return cmd
+
+
 def print_test(t, root, verbose=False):
     name = t.test.name
     print(f"   {name:<24} {t.score:>4g}/{t.max:<4g} {color(t.status, f'{t.status:<8}')}"
@@ -57,8 +69,8 @@ def print_test(t, root, verbose=False):
         if not t.passed:
             if t.status in ("TIMEOUT", "FLOOD"):
                 print("         hint:     an infinite loop, a trap that repeats, or a hart "
-                      "waiting forever; watch it with make qemu LAB=%d TEST=%s"
-                      % (t.test.lab.number, name))
+                      "waiting forever; watch it with")
+                print("                   " + make_qemu_command(t.test))
             dump = t.parsed.dump_excerpt() if t.parsed else []
             shown = dump or (t.parsed.tail() if t.parsed else [])
             if shown:
