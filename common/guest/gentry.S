@@ -3,20 +3,15 @@
 # Stacks: the boot vCPU uses slot 0 of guest_stacks; a secondary vCPU
 # started through HSM uses slot 1 + hartid % GUEST_MAX_HARTS (see
 # guest_secondary_entry). .bss is zeroed by the boot vCPU only.
-#define GUEST_STACK_SIZE (8 * 1024)
-#define GUEST_MAX_HARTS  8
+#include "asm.h"
+#include "memlayout.h"
 
 	.section .text.entry
 	.globl _start
 _start:
 	la	sp, guest_stacks + GUEST_STACK_SIZE
-	la	t0, __bss_start
-	la	t1, __bss_end
-1:	bgeu	t0, t1, 2f
-	sd	zero, 0(t0)
-	addi	t0, t0, 8
-	j	1b
-2:	call	guest_runtime_start
+	ZERO_BSS
+	call	guest_runtime_start
 3:	wfi
 	j	3b
 

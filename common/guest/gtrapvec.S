@@ -3,6 +3,7 @@
 # 8.2: "when V=1, the VS CSRs substitute for the S CSRs"). The frame is a
 # struct trapframe on the current stack; hstatus/htval/htinst stay 0.
 #include "trap.h"
+#include "asm.h"
 
 	.option norvc
 	.text
@@ -10,10 +11,8 @@
 	.globl guest_trapvec
 guest_trapvec:
 	addi	sp, sp, -TF_SIZE
-	sd	zero, 0(sp)                    # x0's slot: always 0
-	.irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	sd	x\n, \n*8(sp)
-	.endr
+	SAVE_GPRS_EXCEPT_SP_TP sp
+	sd	tp, 4*8(sp)
 	addi	t0, sp, TF_SIZE
 	sd	t0, 2*8(sp)
 	csrr	t0, sepc
@@ -33,8 +32,7 @@ guest_trapvec:
 	csrw	sepc, t0
 	ld	t0, TF_SSTATUS(sp)
 	csrw	sstatus, t0
-	.irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	ld	x\n, \n*8(sp)
-	.endr
+	LOAD_GPRS_EXCEPT_SP_A0 sp
+	ld	a0, 10*8(sp)
 	addi	sp, sp, TF_SIZE
 	sret

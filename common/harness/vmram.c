@@ -12,8 +12,12 @@ int vm_ram_setup(struct vm_ram *ram, ulong size, ulong vmid)
 	ram->size = ALIGN_UP(size, MEGAPAGE_SIZE);
 	ram->hva = kalloc_pages(ram->size / PAGE_SIZE, MEGAPAGE_SIZE);
 	ram->root = gstage_create();
-	if (!ram->hva || !ram->root) {
+	if (!ram->hva) {
 		printf("vmram: out of memory for %lu KiB of guest RAM\n", ram->size >> 10);
+		return -1;
+	}
+	if (!ram->root) {
+		printf("vmram: gstage_create() returned NULL\n");
 		return -1;
 	}
 	if (guest_image_entry != ram->gpa || guest_image_size() > ram->size - DTB_SLOT) {

@@ -7,6 +7,7 @@
 # at 0, so the stack is indexed by id, never by arrival order); .bss zeroed by
 # the boot hart before any C runs.
 #include "memlayout.h"
+#include "asm.h"
 
 	.section .text.entry
 	.globl _start
@@ -14,13 +15,8 @@ _start:
 	li	t0, MAX_HARTS
 	bgeu	a0, t0, park            # a hart id we have no stack for
 	call	set_stack
-	la	t0, __bss_start
-	la	t1, __bss_end
-1:	bgeu	t0, t1, 2f
-	sd	zero, 0(t0)
-	addi	t0, t0, 8
-	j	1b
-2:	call	hyp_boot                # (hartid, dtb); never returns
+	ZERO_BSS
+	call	hyp_boot                # (hartid, dtb); never returns
 	j	park
 
 	# SBI HSM hart_start lands here: a0 = hart id, a1 = opaque (its struct cpu).

@@ -17,24 +17,9 @@
 #include "trap.h"
 #include "cpu.h"
 #include "riscv.h"
+#include "asm.h"
 
 	.option norvc                  # exact sizes, predictable layout
-
-	.macro SAVE_GPRS_EXCEPT_SP_TP base
-	sd	zero, 0*8(\base)              # x0's slot: always 0
-	sd	x1, 1*8(\base)
-	sd	x3, 3*8(\base)
-	.irp n, 5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	sd	x\n, \n*8(\base)
-	.endr
-	.endm
-
-	# Every GPR but sp and a0 (x10), which may be the base register.
-	.macro LOAD_GPRS_EXCEPT_SP_A0 base
-	.irp n, 1,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	ld	x\n, \n*8(\base)
-	.endr
-	.endm
 
 	# Trap CSRs into the frame at sp. Clobbers t0.
 	.macro SAVE_TRAP_CSRS

@@ -8,6 +8,7 @@
 #define GUEST_H
 
 #include "types.h"
+#include "memlayout.h"
 #include "riscv.h"
 #include "printf.h"
 #include "string.h"
@@ -17,8 +18,6 @@
 #include "trap.h"
 #include "spinlock.h"
 
-#define GUEST_MAX_HARTS  8
-#define GUEST_STACK_SIZE (8 * 1024)
 
 // The test's entry point on the boot vCPU. Its return value becomes the
 // shutdown status (0 = ok).

@@ -23,6 +23,8 @@
 #define UART0_BASE        0x10000000UL
 
 #define MAX_HARTS         8
+#define GUEST_MAX_HARTS   8             // test guests (common/guest/)
+#define GUEST_STACK_SIZE  (8 * 1024)
 #define HART_STACK_SIZE   (16 * 1024)   // per hart, for C code
 #define TRAP_STACK_SIZE   (8 * 1024)    // per hart, for the trap vector
 
