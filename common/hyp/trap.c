@@ -95,18 +95,35 @@ static int read_insn_half(ulong pc, int guest, u16 *out)
 	return 0;
 }
 
-static void dump_insn(ulong pc, int guest)
+// 0: both halves read (or one, for a compressed instruction); -1: none; -2:
+// only the first.
+static int dump_insn_halves(ulong pc, int guest, u16 *lo, u16 *hi)
 {
-	u16 lo, hi;
-	if (read_insn_half(pc, guest, &lo) < 0) {
+	if (read_insn_half(pc, guest, lo) < 0)
+		return -1;
+	if ((*lo & 3) == 3 && read_insn_half(pc + 2, guest, hi) < 0)
+		return -2;
+	return 0;
+}
+
+static void dump_insn(ulong pc, int guest, ulong guest_hstatus)
+{
+	u16 lo = 0, hi = 0;
+	// HLVX checks permissions with the privilege in hstatus.SPVP: use the
+	// one the guest had when it trapped (VS code sits on supervisor pages).
+	ulong saved = 0;
+	if (guest) {
+		saved = csr_read(hstatus);
+		csr_write(hstatus, (saved & ~HSTATUS_SPVP) | (guest_hstatus & HSTATUS_SPVP));
+	}
+	int rc = dump_insn_halves(pc, guest, &lo, &hi);
+	if (guest)
+		csr_write(hstatus, saved);
+	if (rc == -1)
 		printf("insn    : (cannot read the instruction at 0x%lx)\n", pc);
-		return;
-	}
-	if ((lo & 3) != 3) {
+	else if ((lo & 3) != 3)
 		printf("insn    : 0x%04x (compressed, 2 bytes)\n", lo);
-		return;
-	}
-	if (read_insn_half(pc + 2, guest, &hi) < 0)
+	else if (rc == -2)
 		printf("insn    : 0x????%04x (second half unreadable)\n", lo);
 	else
 		printf("insn    : 0x%08x\n", (u32)hi << 16 | lo);
@@ -146,7 +163,7 @@ void trap_dump(const char *why, const struct trapframe *tf, int from_guest)
 	printf("sstatus : 0x%016lx   [SPP=%d SPIE=%d]\n", tf->sstatus,
 	       !!(tf->sstatus & SSTATUS_SPP), !!(tf->sstatus & SSTATUS_SPIE));
 	if (!(tf->scause & CAUSE_INTERRUPT))
-		dump_insn(tf->sepc, from_guest && rt_has_h);
+		dump_insn(tf->sepc, from_guest && rt_has_h, tf->hstatus);
 	for (int i = 0; i < 32; i += 4)
 		printf("%4s=%016lx %4s=%016lx %4s=%016lx %4s=%016lx\n",
 		       reg_names[i], tf->regs[i], reg_names[i + 1], tf->regs[i + 1],

@@ -1,0 +1,173 @@
+// Lab 6 reference solution, part 1: decoding guest exits (vmexit.h).
+//
+// One table per kind of trap, indexed by the cause code: a cause with no
+// handler is, by construction, unknown (Bao style). Each handler fills the
+// part of struct vm_exit its reason owns.
+#include "hyp.h"
+#include "vcpu.h"
+#include "vmexit.h"
+#include "guestmem.h"
+
+#define ECALL_LEN      4             // ecall and wfi have no 16-bit forms
+#define WFI_LEN        4
+#define INSN_WFI       0x10500073U   // Priv. 3.3.3 "Wait for Interrupt"
+#define OPCODE_MASK    0x7fU
+#define OPCODE_SYSTEM  0x73U         // ecall, wfi, csrr*, sret, sfence...
+
+typedef void exit_handler_fn(struct vcpu *v, struct vm_exit *e);
+
+static void exit_unknown(struct vcpu *v, struct vm_exit *e)
+{
+	e->reason = EXIT_UNKNOWN;
+	e->unknown = (struct vm_exit_unknown){ v->trap.scause, v->trap.stval, v->trap.htval,
+					       v->trap.htinst };
+	vcpu_dump(v, "unknown guest exit: the guest is stopped");
+}
+
+static void copy_args(ulong *dst, const ulong *gprs)
+{
+	for (int i = 0; i < HYPERCALL_NARGS; i++)
+		dst[i] = gprs[REG_A0 + i];
+}
+
+// Cause 10: the guest's ecall. SBI calling convention (SBI spec 3): a7 =
+// extension, a6 = function, a0-a5 = arguments. The kit's own EID is a
+// hypercall; everything else is SBI, for lab 7.
+static void exit_ecall(struct vcpu *v, struct vm_exit *e)
+{
+	const ulong *r = v->gprs;
+	if (r[REG_A7] == SBI_EXT_RVHLAB_HYPERCALL) {
+		e->reason = EXIT_HYPERCALL;
+		e->hypercall.nr = r[REG_A6];
+		copy_args(e->hypercall.args, r);
+	} else {
+		e->reason = EXIT_SBI_CALL;
+		e->sbi.eid = r[REG_A7];
+		e->sbi.fid = r[REG_A6];
+		copy_args(e->sbi.args, r);
+	}
+	v->sepc += ECALL_LEN;          // the call completes: resume after it
+}
+
+static u8 fault_access(ulong cause)
+{
+	switch (cause) {
+	case CAUSE_FETCH_GUEST_PAGE_FAULT: return GUEST_ACCESS_EXEC;
+	case CAUSE_STORE_GUEST_PAGE_FAULT: return GUEST_ACCESS_WRITE;
+	default:                           return GUEST_ACCESS_READ;
+	}
+}
+
+// Causes 20, 21, 23 (Priv. 8.6.1). htval = GPA >> 2 (a GPA may be wider
+// than XLEN on RV32); the two low bits come from stval. sepc stays at the
+// instruction: the handler maps the page and retries, or emulates it.
+static void exit_guest_page_fault(struct vcpu *v, struct vm_exit *e)
+{
+	struct vm_exit_page_fault *pf = &e->page_fault;
+	e->reason = EXIT_NESTED_PAGE_FAULT;
+	pf->gpa = v->trap.htval << 2 | (v->trap.stval & 3);
+	pf->gva = v->trap.stval;
+	pf->gva_valid = (v->hstatus & HSTATUS_GVA) != 0;
+	pf->access = fault_access(v->trap.scause);
+	// A fetch fault has no instruction: sepc IS the unreachable address.
+	if (pf->access != GUEST_ACCESS_EXEC && guest_fetch_insn(v, &pf->insn) != GUEST_OK)
+		pf->insn.len = 0;
+}
+
+// The Zicsr fields (ISA vol. I, "Zicsr"): csr[31:20] rs1[19:15]
+// funct3[14:12] rd[11:7] opcode SYSTEM.
+static void decode_csr(struct vm_exit_virtual_insn *vi)
+{
+	u32 bits = vi->insn.bits;
+	u8 funct3 = (bits >> 12) & 7;
+	vi->is_csr = vi->insn.len == 4 && (bits & OPCODE_MASK) == OPCODE_SYSTEM && funct3 != 0;
+	if (!vi->is_csr)
+		return;
+	vi->op = funct3;
+	vi->rd = (bits >> 7) & 31;
+	vi->rs1 = (bits >> 15) & 31;
+	vi->csr = bits >> 20;
+}
+
+// Cause 22 (Priv. 8.6.1): wfi with hstatus.VTW = 1 is the guest idling
+// (HALT, completed: sepc moves on); anything else is reported decoded,
+// with sepc left at it for the handler to emulate.
+static void exit_virtual_insn(struct vcpu *v, struct vm_exit *e)
+{
+	struct guest_insn insn;
+	if (guest_fetch_insn(v, &insn) != GUEST_OK) {
+		exit_unknown(v, e);
+		return;
+	}
+	if (insn.len == 4 && insn.bits == INSN_WFI) {
+		e->reason = EXIT_HALT;
+		v->sepc += WFI_LEN;
+		return;
+	}
+	e->reason = EXIT_VIRTUAL_INSN;
+	e->vinsn.insn = insn;
+	decode_csr(&e->vinsn);
+}
+
+// HS-level interrupts are taken while V=1 whatever sstatus.SIE says (Priv.
+// 4.1.3: VS is less privileged than HS, 8.1). Nothing ran: sepc stays.
+static void exit_timer(struct vcpu *v, struct vm_exit *e)
+{
+	UNUSED(v);
+	e->reason = EXIT_TIMER;
+	e->irq.irq = IRQ_S_TIMER;
+}
+
+static void exit_external_irq(struct vcpu *v, struct vm_exit *e)
+{
+	UNUSED(v);
+	e->reason = EXIT_EXTERNAL_IRQ;
+	e->irq.irq = IRQ_S_EXT;
+}
+
+static exit_handler_fn *const exception_handlers[CAUSE_MAX_EXCEPTION] = {
+	[CAUSE_VIRTUAL_SUPERVISOR_ECALL] = exit_ecall,
+	[CAUSE_FETCH_GUEST_PAGE_FAULT]   = exit_guest_page_fault,
+	[CAUSE_LOAD_GUEST_PAGE_FAULT]    = exit_guest_page_fault,
+	[CAUSE_STORE_GUEST_PAGE_FAULT]   = exit_guest_page_fault,
+	[CAUSE_VIRTUAL_INSTRUCTION]      = exit_virtual_insn,
+};
+
+static exit_handler_fn *const interrupt_handlers[] = {
+	[IRQ_S_TIMER] = exit_timer,
+	[IRQ_S_EXT]   = exit_external_irq,
+};
+
+enum vm_exit_reason vm_exit_decode(struct vcpu *v, struct vm_exit *e)
+{
+	ulong cause = v->trap.scause;
+	ulong code = cause & ~CAUSE_INTERRUPT;
+	exit_handler_fn *handler = NULL;
+
+	memset(e, 0, sizeof(*e));
+	e->scause = cause;
+	e->pc = v->sepc;
+	if (cause & CAUSE_INTERRUPT) {
+		if (code < ARRAY_SIZE(interrupt_handlers))
+			handler = interrupt_handlers[code];
+	} else if (code < ARRAY_SIZE(exception_handlers)) {
+		handler = exception_handlers[code];
+	}
+	(handler ? handler : exit_unknown)(v, e);
+	return e->reason;
+}
+
+void vcpu_dump(const struct vcpu *v, const char *why)
+{
+	struct trapframe tf;
+	memset(&tf, 0, sizeof(tf));
+	memcpy(tf.regs, v->gprs, sizeof(tf.regs));
+	tf.sepc = v->sepc;
+	tf.sstatus = v->sstatus;
+	tf.hstatus = v->hstatus;
+	tf.scause = v->trap.scause;
+	tf.stval = v->trap.stval;
+	tf.htval = v->trap.htval;
+	tf.htinst = v->trap.htinst;
+	trap_dump(why, &tf, 1);
+}
