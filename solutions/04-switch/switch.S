@@ -35,7 +35,10 @@ vcpu_switch_to_guest:
 	csrr	t0, sscratch
 	sd	t0, VCPU_HYP_SSCRATCH(a0)
 
-	# Where the guest resumes, and in which mode (SPP, SPV/SPVP).
+	# Where the guest resumes, and in which mode (SPP, SPV/SPVP). Writing
+	# the guest's sstatus also clears SIE (it is 0 in v->sstatus) before
+	# stvec changes below: no HS interrupt can reach the exit vector while
+	# the hypervisor's own registers are still live.
 	ld	t0, VCPU_SEPC(a0)
 	csrw	sepc, t0
 	ld	t0, VCPU_SSTATUS(a0)
@@ -81,15 +84,18 @@ vcpu_exit_vector:
 
 	# Back to the hypervisor. Its hstatus has SPV = 0, so a later trap in
 	# HS is not mistaken for a guest trap (QEMU-FACTS: OpenSBI redirects
-	# illegal-instruction traps without touching SPV).
-	ld	t0, VCPU_HYP_HSTATUS(a0)
-	csrw	hstatus, t0
-	ld	t0, VCPU_HYP_SSTATUS(a0)
-	csrw	sstatus, t0
+	# illegal-instruction traps without touching SPV). sstatus goes last:
+	# it may set SIE again, and an interrupt taken then (the one that
+	# caused this exit may still be pending) must find the hypervisor's
+	# stvec, not this vector.
 	ld	t0, VCPU_HYP_STVEC(a0)
 	csrw	stvec, t0
 	ld	t0, VCPU_HYP_SSCRATCH(a0)
 	csrw	sscratch, t0
+	ld	t0, VCPU_HYP_HSTATUS(a0)
+	csrw	hstatus, t0
+	ld	t0, VCPU_HYP_SSTATUS(a0)
+	csrw	sstatus, t0
 	ld	ra, VCPU_HYP + 0*8(a0)
 	ld	sp, VCPU_HYP + 1*8(a0)
 	ld	gp, VCPU_HYP + 2*8(a0)
