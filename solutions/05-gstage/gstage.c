@@ -50,6 +50,13 @@ static gpte_t *walk(gpte_t *root, ulong gpa, int level, int alloc)
 	return &table[vpn(gpa, level)];
 }
 
+// A leaf needs at least one of R/W/X (all clear means "pointer"), and W
+// without R is reserved (Priv. 4.3.1, table 4.5).
+static int perms_ok(ulong perms)
+{
+	return (perms & PTE_LEAF_BITS) && !((perms & PTE_W) && !(perms & PTE_R));
+}
+
 static int args_ok(ulong gpa, ulong size)
 {
 	return !((gpa | size) & (PAGE_SIZE - 1)) && size && gpa + size > gpa &&
@@ -58,26 +65,32 @@ static int args_ok(ulong gpa, ulong size)
 
 int gstage_map(gpte_t *root, ulong gpa, ulong hpa, ulong size, ulong perms)
 {
-	if (!args_ok(gpa, size) || (hpa & (PAGE_SIZE - 1)) || !(perms & PTE_LEAF_BITS))
+	if (!args_ok(gpa, size) || (hpa & (PAGE_SIZE - 1)) || !perms_ok(perms))
 		return -1;
 	// A and D preset: no trap on first access on hardware without Svadu.
 	ulong bits = (perms & PTE_LEAF_BITS) | PTE_U | PTE_A | PTE_D;
+	int rc = 0;
 	while (size) {
 		int big = !((gpa | hpa) & (MEGAPAGE_SIZE - 1)) && size >= MEGAPAGE_SIZE;
 		ulong step = big ? MEGAPAGE_SIZE : PAGE_SIZE;
 		gpte_t *pte = walk(root, gpa, big ? 1 : 0, 1);
-		if (!pte || (*pte & PTE_V))
-			return -1;
+		if (!pte || (*pte & PTE_V)) {
+			rc = -1;
+			break;
+		}
 		*pte = make_pte(hpa, bits);
 		gpa += step, hpa += step, size -= step;
 	}
+	// Fence even after a failure: the leaves written before it are live.
 	hfence_gvma_all();
-	return 0;
+	return rc;
 }
 
 // The leaf PTE covering gpa and its size, or NULL.
 static gpte_t *find_leaf(gpte_t *root, ulong gpa, ulong *step)
 {
+	if (gpa >> GSTAGE_GPA_BITS)
+		return NULL;               // no such GPA; vpn() would wrap it
 	gpte_t *table = root;
 	for (int l = GSTAGE_LEVELS - 1; l >= 0; l--) {
 		gpte_t *pte = &table[vpn(gpa, l)];
@@ -98,16 +111,20 @@ static int for_each_leaf(gpte_t *root, ulong gpa, ulong size, ulong perms,
 {
 	if (!args_ok(gpa, size))
 		return -1;
+	int rc = 0;
 	while (size) {
 		ulong step;
 		gpte_t *pte = find_leaf(root, gpa, &step);
-		if (!pte || (gpa & (step - 1)) || size < step)
-			return -1;
+		if (!pte || (gpa & (step - 1)) || size < step) {
+			rc = -1;
+			break;
+		}
 		fn(pte, perms);
 		gpa += step, size -= step;
 	}
+	// Fence even after a failure: the leaves changed before it count.
 	hfence_gvma_all();
-	return 0;
+	return rc;
 }
 
 static void clear_leaf(gpte_t *pte, ulong perms)
@@ -128,7 +145,7 @@ int gstage_unmap(gpte_t *root, ulong gpa, ulong size)
 
 int gstage_protect(gpte_t *root, ulong gpa, ulong size, ulong perms)
 {
-	if (!(perms & PTE_LEAF_BITS))
+	if (!perms_ok(perms))
 		return -1;
 	return for_each_leaf(root, gpa, size, perms, set_perms);
 }
