@@ -13,7 +13,8 @@
 //
 // The access is checked with the privilege in hstatus.SPVP (1 = VS, i.e.
 // the guest kernel; 0 = VU) and the guest's own vsstatus.SUM/MXR. Either
-// stage may refuse: a VS-stage refusal is a load/store page fault (13/15),
+// stage may refuse: a VS-stage refusal is a load/store page fault (13/15;
+// QEMU 7.2 reports a load/store access fault, 5/7, instead),
 // a G-stage refusal a load/store guest-page fault (21/23), both taken by the
 // hypervisor itself. The functions below catch those with the kit's
 // trap_expect_begin()/trap_expect_end() guard (trap.h) and return an error

@@ -3,7 +3,8 @@
 //   0x0010_0000  test finisher (used by OpenSBI for SRST)
 //   0x0c00_0000  PLIC
 //   0x1000_0000  UART0 (16550), owned by OpenSBI/the hypervisor
-//   0x8000_0000  OpenSBI (M-mode firmware, 2 MiB, PMP-protected from us)
+//   0x8000_0000  OpenSBI (M-mode firmware; the DTB reserves its first 512 KiB,
+//                PMP-protected from us; we start at the next 2 MiB boundary)
 //   0x8020_0000  HYP_BASE: this hypervisor's image (entry point)
 //   0x8100_0000  GUEST_BARE_BASE: in labs 2-4 (G-stage Bare, GPA == HPA) the
 //                guest image is copied here and runs in place (16 MiB window)

@@ -21,8 +21,8 @@
 //   EXIT_EXTERNAL_IRQ       ExternalInterrupt     lab 6: HS external interrupt
 //   EXIT_TIMER              (Nothing + timer)     lab 6: HS timer interrupt
 //   EXIT_HALT               Halt                  lab 6: wfi with hstatus.VTW
-//   EXIT_CPU_UP             CpuUp                 lab 7: SBI HSM hart_start
-//   EXIT_CPU_DOWN           CpuDown               lab 7: SBI HSM hart_stop
+//   EXIT_CPU_UP             CpuUp                 lab 8: SBI HSM hart_start
+//   EXIT_CPU_DOWN           CpuDown               lab 8: SBI HSM hart_stop
 //   EXIT_SYSTEM_DOWN        SystemDown            lab 7: SBI SRST
 //   EXIT_UNKNOWN            (an Err)              anything else: dumped, the
 //                                                 guest must not be resumed
@@ -129,7 +129,7 @@ struct vm_exit_irq {
 	ulong irq;      // interrupt number (scause without bit 63)
 };
 
-// Lab 7 (SBI HSM / SRST) fills these.
+// Lab 7 (SRST) and lab 8 (HSM) fill these.
 struct vm_exit_cpu_up {
 	ulong target;   // hart id the guest asked to start
 	ulong entry;    // its start address (guest-physical)

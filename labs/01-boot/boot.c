@@ -9,8 +9,9 @@
 //
 // A hypervisor cannot trust a device tree to tell it the truth, so it asks
 // the hardware: touch an H-only CSR and see whether that traps.
-//   - Priv. 8.2: hstatus exists only with the H extension; without it, any
-//     access is an illegal-instruction exception (scause = 2).
+//   - Priv. chapter 8 (introduction) and 8.2.1: hstatus exists only with
+//     the H extension; without it, any access is an illegal-instruction
+//     exception (scause = 2; a missing CSR is illegal, Priv. 2.1).
 //   - The kit's probe_trapvec (common/hyp/trapvec.S) is a tiny trap handler
 //     that stores scause in probe_cause and skips the faulting instruction.
 //   - Point stvec at it for the duration of the probe (csr_swap), set

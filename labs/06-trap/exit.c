@@ -47,7 +47,7 @@ static void exit_guest_page_fault(struct vcpu *v, struct vm_exit *e)
 {
 	// TODO(lab 6): EXIT_NESTED_PAGE_FAULT.
 	//  - gpa: htval holds the guest-physical address shifted right by 2
-	//    (Priv. 8.2, htval), the two low bits are those of stval;
+	//    (Priv. 8.2.8), the two low bits are those of stval;
 	//  - gva = stval, gva_valid = hstatus.GVA (v->hstatus, saved at exit);
 	//  - access: GUEST_ACCESS_EXEC / _READ / _WRITE from the cause;
 	//  - insn: for a load or store, guest_fetch_insn() (guestmem.c) gives
@@ -78,7 +78,7 @@ static void exit_timer(struct vcpu *v, struct vm_exit *e)
 {
 	// TODO(lab 6): EXIT_TIMER, irq.irq = the interrupt number. Nothing
 	// was executed: do not touch sepc. (Why did it trap although the
-	// hypervisor's sstatus.SIE is 0? See the handout, Priv. 4.1.3.)
+	// hypervisor's sstatus.SIE is 0? See the handout, Priv. 4.1.3, 8.2.3.)
 	exit_unknown(v, e);
 }
 

@@ -24,7 +24,7 @@ void vcpu_init(struct vcpu *v, ulong entry, ulong hartid, ulong dtb)
 
 // One-way: load the vCPU into the trap CSRs and sret. sstatus.SPIE is the
 // hypervisor's own SIE after the sret; while V = 1, HS interrupts are taken
-// whatever SIE says (Priv. 8.1), so it only matters when we come back.
+// whatever SIE says (Priv. 8.2.3), so it only matters when we come back.
 void vcpu_launch(struct vcpu *v)
 {
 	csr_write(sepc, v->sepc);

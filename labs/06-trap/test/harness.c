@@ -374,6 +374,10 @@ static void test_htinst(void)
 	u16 insn16 = (u16)((seed >> 3) << 2 | 1);          // low bits 01: 16-bit
 	memcpy(vm_ram_hva(&ram, at), &insn32, 4);
 	memcpy(vm_ram_hva(&ram, at + 8), &insn16, 2);
+	// A non-zero halfword after the 16-bit one: a fetch that always reads
+	// pc + 2 and merges it in gets the wrong bits.
+	u16 after = (u16)(0x8000 | seed);
+	memcpy(vm_ram_hva(&ram, at + 10), &after, 2);
 	ulong hs = csr_read(hstatus);
 	ok = check_fetch("fetch_mem_32", at, 0, GUEST_OK, insn32, 4, INSN_FROM_MEMORY);
 	ok &= check_fetch("fetch_mem_16", at + 8, 0, GUEST_OK, insn16, 2, INSN_FROM_MEMORY);
