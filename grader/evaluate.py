@@ -8,8 +8,10 @@ test code; they are ignored and reported as suspicious.
 import re
 import string
 
-CHECK_RE = re.compile(r"^CHECK (\S+) (\S+) (PASS|FAIL)(?: (.*))?$")
-FACT_RE = re.compile(r"^FACT (\S+) (\S+) ?(.*)$")
+# A result line may be glued to the end of unfinished guest output on the
+# same line ("@@@@CHECK ..."): the nonce makes the match unambiguous anyway.
+CHECK_RE = re.compile(r"(?:^|(?<=[^A-Za-z0-9_]))CHECK (\S+) (\S+) (PASS|FAIL)(?: (.*))?$")
+FACT_RE = re.compile(r"(?:^|(?<=[^A-Za-z0-9_]))FACT (\S+) (\S+) ?(.*)$")
 CLEAN_SHUTDOWN = "hyp: shutdown (ok)"
 FAILED_SHUTDOWN = "hyp: shutdown (failure)"
 DUMP_MARK = re.compile(r"^(=== .*===|panic: .*|\*\*\* trap while .*)$")
@@ -22,7 +24,7 @@ class Parsed:
         self.facts = {}        # key -> list of values
         self.suspicious = []   # result-shaped lines without the nonce
         for line in self.lines:
-            m = CHECK_RE.match(line)
+            m = CHECK_RE.search(line)
             if m:
                 if m.group(1) != nonce:
                     self.suspicious.append(line)
@@ -30,7 +32,7 @@ class Parsed:
                     self.checks.setdefault(m.group(2), []).append(
                         (m.group(3) == "PASS", m.group(4) or ""))
                 continue
-            m = FACT_RE.match(line)
+            m = FACT_RE.search(line)
             if m:
                 if m.group(1) != nonce:
                     self.suspicious.append(line)

@@ -125,7 +125,7 @@
 #define HEDELEG_LOAD_PAGE_FAULT   BIT(CAUSE_LOAD_PAGE_FAULT)
 #define HEDELEG_STORE_PAGE_FAULT  BIT(CAUSE_STORE_PAGE_FAULT)
 
-// hideleg: VS-level interrupts the guest takes itself (Priv. 8.2.3). Only
+// hideleg: VS-level interrupts the guest takes itself (Priv. 8.2.2). Only
 // the VS bits (2, 6, 10) are writable; the rest are read-only zero.
 #define HIDELEG_VSSI  BIT(IRQ_VS_SOFT)
 #define HIDELEG_VSTI  BIT(IRQ_VS_TIMER)
@@ -190,7 +190,7 @@
 
 #ifndef __ASSEMBLER__
 // Fences. hfence.* need the H extension in the assembler; GCC 12 refuses
-// "h" in -march, so each asm enables it locally (see QEMU-FACTS).
+// "h" in -march, so each asm enables it locally (see docs/qemu-facts.md).
 static inline void hfence_gvma_all(void)
 {
 	asm volatile(".option push\n.option arch, +h\nhfence.gvma zero, zero\n.option pop"

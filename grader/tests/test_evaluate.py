@@ -45,13 +45,21 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(len(p.suspicious), 2)
 
     def test_odd_lines_do_not_match_and_do_not_raise(self):
-        odd = [f"CHECK  {NONCE} a PASS", f"CHECK {NONCE}  a PASS", f" CHECK {NONCE} a PASS",
+        odd = [f"CHECK  {NONCE} a PASS", f"CHECK {NONCE}  a PASS",
                f"CHECK {NONCE} a PASSED", f"CHECK {NONCE} a pass", f"CHECK\t{NONCE} a PASS",
                "CHECK", "CHECK a PASS", f"xCHECK {NONCE} a PASS", "FACT", f"FACT {NONCE}",
                f"CHECK {NONCE} a\x00 PASS", "\x00" * 100, "{" * 50, "}{" * 50]
         p = evaluate.Parsed("\n".join(odd), NONCE)
         self.assertNotIn("a", p.checks)     # ("a\x00" is some other check's name)
         self.assertEqual(p.facts, {})
+
+    def test_result_glued_to_unfinished_output_still_counts(self):
+        # A guest that printed "@@@" without a newline before the harness
+        # reported: the line is still the kit's (it carries the nonce).
+        text = f"@@@@CHECK {NONCE} a FAIL why\nguest: x FACT {NONCE} k v\nxCHECK {NONCE} b PASS\n"
+        p = evaluate.Parsed(text, NONCE)
+        self.assertEqual(p.checks, {"a": [(False, "why")]})
+        self.assertEqual(p.facts, {"k": ["v"]})
 
     def test_huge_line(self):
         text = "y" * 600000 + f"\nCHECK {NONCE} a PASS " + "z" * 100000

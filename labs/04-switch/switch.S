@@ -88,6 +88,6 @@ vcpu_exit_vector:
 	# taken then must find the hypervisor's stvec, not this vector); then
 	# ra, sp, gp, tp and s0-s11, and return (ret) to vcpu_run().
 	# Restoring hstatus also clears hstatus.SPV. That matters: OpenSBI
-	# redirects illegal-instruction traps to us without touching SPV (see
-	# QEMU-FACTS), and an HS trap handler whose sret finds SPV = 1 would
-	# "return" into the guest.
+	# redirects illegal-instruction traps to us without clearing SPV (lab 3
+	# handout, "hstatus.SPV after a trap that OpenSBI redirects"), and an
+	# HS trap handler whose sret finds SPV = 1 would "return" into the guest.

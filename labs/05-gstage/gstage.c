@@ -32,7 +32,7 @@ int gstage_map(gpte_t *root, ulong gpa, ulong hpa, ulong size, ulong perms)
 	//  - Refuse bad arguments first (see gstage.h), before touching the
 	//    table: misaligned addresses or size, an empty range, a range
 	//    that leaves the 41-bit guest-physical space, and permissions that
-	//    do not make a valid leaf (Priv. 4.3.1, table 4.5).
+	//    do not make a valid leaf (Priv. 4.3.1, the R/W/X encodings).
 	//  - Use a 2 MiB leaf (level 1) wherever gpa and hpa are both 2 MiB
 	//    aligned and at least 2 MiB remain; 4 KiB leaves (level 0)
 	//    elsewhere. Never replace an existing mapping: fail instead.

@@ -26,7 +26,7 @@
 #include "guestmem.h"
 
 // One H load or store. GCC 12 refuses "h" in -march, so each asm enables
-// the extension locally (QEMU-FACTS). Use them as
+// the extension locally (docs/qemu-facts.md). Use them as
 //     ulong val = 0;  H_LOAD("hlv.bu", gva, val);
 //     H_STORE("hsv.b", gva, byte);
 // and always between trap_expect_begin() and trap_expect_end().

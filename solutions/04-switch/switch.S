@@ -83,7 +83,7 @@ vcpu_exit_vector:
 	sd	t0, VCPU_TRAP_HTINST(a0)
 
 	# Back to the hypervisor. Its hstatus has SPV = 0, so a later trap in
-	# HS is not mistaken for a guest trap (QEMU-FACTS: OpenSBI redirects
+	# HS is not mistaken for a guest trap (docs/qemu-facts.md: OpenSBI redirects
 	# illegal-instruction traps without touching SPV). sstatus goes last:
 	# it may set SIE again, and an interrupt taken then (the one that
 	# caused this exit may still be pending) must find the hypervisor's

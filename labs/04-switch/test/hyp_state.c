@@ -5,7 +5,8 @@
 // after the call, with sp, tp and ra. Around each run the harness also puts
 // a fresh value in sscratch and flips sstatus.SUM, then checks that stvec,
 // sscratch and sstatus.SUM are the hypervisor's again and hstatus.SPV is 0
-// (QEMU-FACTS: an HS trap with SPV = 1 would sret into the guest).
+// (lab 3 handout: OpenSBI leaves SPV = 1, and an HS trap with SPV = 1
+// would sret into the guest).
 #include "harness.h"
 #include "probe.h"
 

@@ -37,7 +37,7 @@ static const char *access_name(u8 access)
 }
 
 // ---------------------------------------------------------------- host timer
-// Sstc: stimecmp is the S-mode timer, no SBI call needed (QEMU-FACTS).
+// Sstc: stimecmp is the S-mode timer, no SBI call needed (docs/qemu-facts.md).
 static void timer_set(ulong when)
 {
 	if (caps.sstc)
