@@ -1,0 +1,92 @@
+// Lab 9 reference solution, part 3: an emulated 16550 UART (uart16550.h).
+#include "hyp.h"
+#include "mmio.h"
+#include "uart16550.h"
+
+static void console_putc(char c)
+{
+	console_write(&c, 1);
+}
+
+// Has a byte arrived? Asks the input source only when RBR is empty, so a
+// byte is never lost between LSR (which sets DR) and RBR (which takes it).
+static int uart_rx_ready(struct uart16550 *u)
+{
+	if (u->rx < 0)
+		u->rx = u->getc();
+	return u->rx >= 0;
+}
+
+static u8 uart_lsr(struct uart16550 *u)
+{
+	// Output is sent the moment THR is written: always empty.
+	return UART_LSR_THRE | UART_LSR_TEMT | (uart_rx_ready(u) ? UART_LSR_DR : 0);
+}
+
+static u8 uart_rbr(struct uart16550 *u)
+{
+	if (!uart_rx_ready(u))
+		return 0;
+	u8 c = (u8)u->rx;
+	u->rx = -1;
+	return c;
+}
+
+static int uart_read(struct mmio_device *dev, ulong offset, u8 width, ulong *value)
+{
+	struct uart16550 *u = dev->priv;
+	int dlab = u->lcr & UART_LCR_DLAB;
+	if (width != 1 || offset >= UART_NREGS)
+		return MMIO_ERR;
+	switch (offset) {
+	case UART_RBR: *value = dlab ? u->dll : uart_rbr(u); break;
+	case UART_IER: *value = dlab ? u->dlm : u->ier; break;
+	case UART_IIR: *value = UART_IIR_NO_INT | (u->fcr & UART_FCR_ENABLE ? UART_IIR_FIFO : 0);
+		break;
+	case UART_LCR: *value = u->lcr; break;
+	case UART_MCR: *value = u->mcr; break;
+	case UART_LSR: *value = uart_lsr(u); break;
+	case UART_MSR: *value = 0; break;
+	case UART_SCR: *value = u->scr; break;
+	}
+	return MMIO_OK;
+}
+
+static int uart_write(struct mmio_device *dev, ulong offset, u8 width, ulong value)
+{
+	struct uart16550 *u = dev->priv;
+	int dlab = u->lcr & UART_LCR_DLAB;
+	u8 b = (u8)value;
+	if (width != 1 || offset >= UART_NREGS)
+		return MMIO_ERR;
+	switch (offset) {
+	case UART_THR:
+		if (dlab)
+			u->dll = b;
+		else
+			u->putc((char)b);
+		break;
+	case UART_IER:
+		if (dlab)
+			u->dlm = b;
+		else
+			u->ier = b & UART_IER_MASK;
+		break;
+	case UART_FCR: u->fcr = b & UART_FCR_ENABLE; break;   // the clear bits self-clear
+	case UART_LCR: u->lcr = b; break;
+	case UART_MCR: u->mcr = b; break;
+	case UART_SCR: u->scr = b; break;
+	default: break;                                        // LSR, MSR: read-only
+	}
+	return MMIO_OK;
+}
+
+void uart_init(struct uart16550 *u, ulong base)
+{
+	memset(u, 0, sizeof(*u));
+	u->rx = -1;
+	u->putc = console_putc;
+	u->getc = console_getc;
+	u->dev = (struct mmio_device){ "uart16550", base, UART_VIRT_SIZE, uart_read, uart_write,
+				       u };
+}
