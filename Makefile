@@ -52,7 +52,7 @@ QEMU ?= qemu-system-riscv64
 GDB ?= gdb-multiarch
 PYTHON ?= python3
 
-# GCC 12 refuses "h" in -march (QEMU-FACTS): C code enables it per asm block
+# GCC 12 refuses "h" in -march (docs/qemu-facts.md): C code enables it per asm block
 # with ".option arch, +h"; assembly files get it from the assembler flag.
 ARCH := -march=rv64imac_zicsr_zifencei -mabi=lp64
 CFLAGS := $(ARCH) -mcmodel=medany -mno-relax -ffreestanding -fno-common \
@@ -175,6 +175,16 @@ grade:  ## grade LAB (or every lab), e.g. make grade LAB=1
 
 test:  ## the kit proves itself: solutions full marks, skeletons zero, unit tests, gdb
 	@$(PYTHON) -m grader selftest $(GRADEFLAGS)
+
+# Instructors (docs/instructors.md): the student repository, and Gradescope.
+.PHONY: handout gradescope
+handout:  ## instructors: student repository in DEST=dir (FORCE=1 replaces it), checked
+	@if [ -z '$(DEST)' ]; then echo "make handout: give DEST=dir" >&2; exit 2; fi
+	@$(PYTHON) -m grader handout '$(DEST)' $(if $(filter 1,$(FORCE)),--force)
+
+gradescope:  ## instructors: build/gradescope.zip (LAB=n, EXTRA_TESTS=dir of hidden tests)
+	@$(PYTHON) -m grader gradescope --out build/gradescope.zip $(GRADE_LAB) \
+		$(if $(EXTRA_TESTS),--extra-tests '$(EXTRA_TESTS)')
 
 setup:  ## install QEMU, the cross toolchain, gdb-multiarch... (apt)
 	@bash common/tools/setup.sh

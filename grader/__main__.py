@@ -1,12 +1,13 @@
-"""Command line: python3 -m grader {grade,selftest} ..."""
+"""Command line: python3 -m grader {grade,batch,handout,gradescope,selftest} ..."""
 
 import argparse
 import os
 import shutil
+import signal
 import sys
 
 from . import grade as grademod
-from . import labspec, qemu, report
+from . import hidden, labspec, outputs, qemu, report, submission
 
 ROOT = labspec.ROOT
 
@@ -24,26 +25,85 @@ def need_tools():
         sys.exit(2)
 
 
+def select_labs(args, labs):
+    """The labs --lab names (all of them without it); None after an error."""
+    if args.lab is None:
+        return labs
+    lab = labspec.find_lab(labs, args.lab)
+    if not lab:
+        print(f"grader: no lab {args.lab!r}; labs are: "
+              + ", ".join(lab.dirname for lab in labs), file=sys.stderr)
+        return None
+    return [lab]
+
+
 def cmd_grade(args):
     need_tools()
-    labs = labspec.load_labs(ROOT)
-    if args.lab is not None:
-        lab = labspec.find_lab(labs, args.lab)
-        if not lab:
-            print(f"grader: no lab {args.lab!r}; labs are: "
-                  + ", ".join(lab.dirname for lab in labs), file=sys.stderr)
-            return 2
-        labs = [lab]
+    all_labs = labspec.load_labs(ROOT)
+    if args.extra_tests:
+        hidden.add_hidden_tests(all_labs, args.extra_tests)
+    labs = select_labs(args, all_labs)
+    if labs is None:
+        return 2
+    if args.submission:
+        return grade_submission(args, all_labs, labs)
+    if args.solution and not os.path.isdir(os.path.join(ROOT, "solutions")):
+        print("grader: --solution: this copy has no solutions/ (a student handout)",
+              file=sys.stderr)
+        return 2
     variant = "sol" if args.solution else "student"
     print(f"Grading {len(labs)} lab(s) with {args.jobs} QEMU instance(s) in parallel...")
-    outcomes = grademod.grade(ROOT, labs, variant, args.jobs)
+    gs = outputs.GradescopeWriter(args.gradescope, labs) if args.gradescope else None
+    outcomes = grademod.grade(ROOT, labs, variant, args.jobs,
+                              on_test_done=gs.test_done if gs else None)
+    return finish(args, outcomes, ROOT, gs)
+
+
+def grade_submission(args, all_labs, labs):
+    """--submission DIR: grade a student's tree in a private copy of the kit."""
+    if args.solution:
+        print("grader: --solution and --submission do not go together", file=sys.stderr)
+        return 2
+    if not os.path.isdir(args.submission):
+        print(f"grader: --submission {args.submission}: not a folder", file=sys.stderr)
+        return 2
+    sub = submission.scan(args.submission, ROOT, all_labs)
+    last = max(lab.number for lab in labs)
+    sub.missing = [p for p in sub.missing if int(p.split("/")[1][:2]) <= last]
+    tamper = submission.report_lines(sub)
+    for line in tamper:
+        print(line)
+    gs = outputs.GradescopeWriter(args.gradescope, labs, tamper) if args.gradescope else None
+    print(f"Grading {len(labs)} lab(s) in a private copy of the kit with {args.jobs} QEMU "
+          "instance(s) in parallel...")
+    with submission.PrivateKit(ROOT, args.workdir) as kit:
+        kit.install(sub)
+        outcomes = grademod.grade(kit.root, labs, "student", args.jobs,
+                                  on_test_done=gs.test_done if gs else None, untrusted=True)
+        kit.keep_logs(outcomes, args.logs)
+    if not args.logs:
+        print("(run logs are not kept with --submission; add --logs DIR to keep them)")
+    return finish(args, outcomes, ROOT, gs, sub)
+
+
+def finish(args, outcomes, root, gs, sub=None):
+    """The terminal report, the files asked for, and the exit status."""
     for o in outcomes:
         report.print_lab_header(o)
         for t in o.tests:
-            report.print_test(t, ROOT, args.verbose)
+            report.print_test(t, root, args.verbose)
     npass, nfail = report.print_summary(outcomes)
+    if sub is not None and sub.tampered:
+        print(f"! tamper report: {len(sub.modified)} protected file(s) modified, "
+              f"{len(sub.added)} added (all ignored; see the top of this report)")
     if args.json:
-        report.write_json(args.json, outcomes, ROOT)
+        report.write_json(args.json, outcomes, root, sub)
+    if args.junit:
+        outputs.write_junit(args.junit, outcomes)
+    if args.markdown:
+        outputs.write_markdown(args.markdown, outcomes, sub)
+    if gs:
+        gs.finish(outcomes)
     print(f"{npass} passed, {nfail} failed")
     return 0 if nfail == 0 else 1
 
@@ -59,16 +119,64 @@ def main(argv=None):
                    help="QEMU instances in parallel (default: number of cores)")
     g.add_argument("-v", "--verbose", action="store_true", help="show every check and the whole serial log")
     g.add_argument("--json", metavar="FILE", help="write machine-readable results")
+    g.add_argument("--junit", metavar="FILE", help="write JUnit XML (a testsuite per lab)")
+    g.add_argument("--markdown", metavar="FILE",
+                   help="write a Markdown summary (e.g. for $GITHUB_STEP_SUMMARY)")
+    g.add_argument("--gradescope", metavar="FILE",
+                   help="write Gradescope's results.json, updated as each test finishes")
+    g.add_argument("--submission", metavar="DIR",
+                   help="grade a student's tree: only its student files are used, in a "
+                        "private copy of the kit; changes to anything else are reported")
+    g.add_argument("--extra-tests", metavar="DIR",
+                   help="add hidden tests: DIR/NN-name.json (see docs/instructors.md)")
+    g.add_argument("--logs", metavar="DIR", help="with --submission: keep the run logs here")
+    g.add_argument("--workdir", metavar="DIR", help=argparse.SUPPRESS)   # batch: private kits here
+    b = sub.add_parser("batch", help="grade a folder of submissions into a CSV (instructors)")
+    b.add_argument("submissions", metavar="SUBMISSIONS_DIR",
+                   help="one folder, .zip, .tar.gz, .tgz or .tar per student")
+    b.add_argument("--csv", metavar="FILE", default="grades.csv", help="default: grades.csv")
+    b.add_argument("-j", "--jobs", type=int, default=default_jobs(),
+                   help="submissions graded in parallel (default: number of cores)")
+    b.add_argument("--lab", help="lab number or name (default: all)")
+    b.add_argument("--extra-tests", metavar="DIR", help="hidden tests, as for grade")
+    b.add_argument("--out", metavar="DIR",
+                   help="keep each student's report, JSON and logs in DIR/<student>/")
+    b.add_argument("--submission-timeout", type=float, metavar="SECONDS",
+                   help="stop grading one submission after this long (default: from "
+                        "the tests' timeouts)")
+    h = sub.add_parser("handout", help="write the student repository to DEST and check it "
+                                       "(instructors)")
+    h.add_argument("dest", metavar="DEST")
+    h.add_argument("--force", action="store_true", help="replace DEST if it exists")
+    h.add_argument("--no-verify", action="store_true",
+                   help="do not build and grade every lab of the result")
+    h.add_argument("-j", "--jobs", type=int, default=default_jobs())
+    z = sub.add_parser("gradescope", help="write the Gradescope autograder zip (instructors)")
+    z.add_argument("--out", metavar="FILE", default=os.path.join("build", "gradescope.zip"))
+    z.add_argument("--lab", help="the lab the assignment grades (default: all)")
+    z.add_argument("--extra-tests", metavar="DIR", help="hidden tests to include")
     s = sub.add_parser("selftest", help="prove the kit: solutions full, skeletons zero, unit tests, gdb")
     s.add_argument("-j", "--jobs", type=int, default=default_jobs())
     s.add_argument("--lab", help="only this lab (default: all)")
     s.add_argument("--skip-gdb", action="store_true", help="do not run the scripted gdb session")
+    s.add_argument("--extra-tests", metavar="DIR",
+                   help="also prove the hidden tests in DIR (solutions full, skeletons zero)")
     s.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
     _tolerant_stdout()
+    _sigterm_is_interrupt()
     try:
         if args.cmd == "grade":
             return cmd_grade(args)
+        if args.cmd == "batch":
+            from . import batch
+            return batch.main(args)
+        if args.cmd == "handout":
+            from . import handout
+            return handout.main(args)
+        if args.cmd == "gradescope":
+            from . import gradescope
+            return gradescope.main(args)
         if args.cmd == "selftest":
             from . import selftest
             return selftest.main(args)
@@ -87,6 +195,18 @@ def main(argv=None):
     except OSError as e:            # e.g. --json into a directory that does not exist
         print(f"grader: {e}", file=sys.stderr)
         return 2
+
+
+def _sigterm_is_interrupt():
+    """SIGTERM (batch's per-submission time limit, a CI cancel) stops the
+    grader like Ctrl-C does: every QEMU and build it started is killed and
+    the private kit is deleted, instead of being left running."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:      # not the main thread (unit tests calling main())
+        pass
 
 
 def _tolerant_stdout():

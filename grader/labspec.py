@@ -18,6 +18,14 @@ A test may also give "qemu": {"smp", "mem", "cpu", "icount", "args"},
 "timeout" (seconds), "seed", "bootargs" (templated) and "input": a list of
 {"wait": REGEX, "send": TEXT, "delay": SECONDS} steps typed on the serial
 port in order. Every mistake raises SpecError naming the file, test and check.
+
+"scenario" (default: the test's own name) is what the machine is told to
+run: the grader boots it with bootargs "test=<scenario> ...", and a lab's
+harness picks what to do by that word (run_test() in report.h). Two tests
+may run the same scenario under different names, for example a hidden test
+(grader/hidden.py) that repeats an existing scenario with another -smp, -m,
+seed or timeout. The template {test} is the scenario too, since it is what
+the harness sees.
 """
 
 import json
@@ -70,6 +78,11 @@ class Test:
             raise SpecError(f"{where}: test name {self.name!r} must be [A-Za-z0-9_.-]+")
         where = f"{where} ({self.name})"
         self.description = _opt(d, "description", str, where, "")
+        self.scenario = _opt(d, "scenario", str, where, self.name)
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.scenario):
+            raise SpecError(f"{where}: scenario {self.scenario!r} must be [A-Za-z0-9_.-]+")
+        self.scenario_given = d.get("scenario") is not None
+        self.hidden = False     # set for instructor-only tests (grader/hidden.py)
         q = _opt(d, "qemu", dict, where, {})
         self.smp = _number(q.get("smp", 1), int, f"{where}: qemu 'smp'", minimum=1)
         self.mem = str(q.get("mem", "128M"))

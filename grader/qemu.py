@@ -72,6 +72,22 @@ def kill_all():
             pass
 
 
+def start_tracked(cmd, **popen_args):
+    """Popen in a new session, remembered for kill_all() (builds use it too).
+    None when the grader is stopping. The caller must untrack() it."""
+    with _live_lock:
+        if _stopping:
+            return None
+        proc = subprocess.Popen(cmd, start_new_session=True, **popen_args)
+        _live.add(proc.pid)
+    return proc
+
+
+def untrack(proc):
+    with _live_lock:
+        _live.discard(proc.pid)
+
+
 def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None):
     """Run cmd (a QEMU command line) and return a RunResult.
 

@@ -37,7 +37,7 @@ def print_lab_header(o):
 
 def make_qemu_command(test):
     """The make command that reruns one test's machine by hand."""
-    cmd = f"make qemu LAB={test.lab.number} TEST={test.name}"
+    cmd = f"make qemu LAB={test.lab.number} TEST={test.scenario}"
     if test.cpu != "rv64":
         cmd += f" CPU={test.cpu}"
     if test.smp != 1:
@@ -47,8 +47,12 @@ def make_qemu_command(test):
     return cmd
 
 
+SUSPICIOUS_SHOWN = 3        # lines quoted in the terminal report
+SUSPICIOUS_KEPT = 20        # lines kept per test in the JSON
+
+
 def print_test(t, root, verbose=False):
-    name = t.test.name
+    name = t.test.name + (" (hidden)" if t.test.hidden else "")
     print(f"   {name:<24} {t.score:>4g}/{t.max:<4g} {color(t.status, f'{t.status:<8}')}"
           + (f" {t.run.duration:5.2f}s" if t.run else ""))
     if t.status == "BUILD":
@@ -77,8 +81,9 @@ def print_test(t, root, verbose=False):
                 print("         " + ("trap dump:" if dump else "last lines of output:"))
                 for ln in shown:
                     print("         | " + ln[:150])
-        if t.parsed and t.parsed.suspicious:
-            print(f"         suspicious: {t.parsed.suspicious[0][:120]!r}")
+    if t.parsed and t.parsed.suspicious:
+        for line in t.parsed.suspicious[:SUSPICIOUS_SHOWN]:
+            print(f"         suspicious: {line[:120]!r}")
     if t.log and (not t.passed or verbose):
         print(f"         log:      {rel(t.log, root)}")
     if verbose and t.run:
@@ -103,26 +108,39 @@ def print_summary(outcomes):
     return npass, nfail
 
 
-def to_json(outcomes, root):
+def suspicious_lines(t):
+    """Result-shaped lines of a run that did not carry its nonce."""
+    return t.parsed.suspicious if t.parsed else []
+
+
+def to_json(outcomes, root, submission=None):
     labs = []
     for o in outcomes:
         labs.append({
-            "lab": o.lab.number, "name": o.lab.name, "variant": o.variant,
-            "score": o.score, "max_score": o.max, "build_ok": o.build.ok,
+            "lab": o.lab.number, "name": o.lab.name, "dirname": o.lab.dirname,
+            "variant": o.variant, "score": o.score, "max_score": o.max,
+            "build_ok": o.build.ok if o.build else False,
+            "build_output": o.build.output[-4000:] if o.build and not o.build.ok else "",
             "tests": [{
-                "name": t.test.name, "score": t.score, "max_score": t.max,
+                "name": t.test.name, "scenario": t.test.scenario, "hidden": t.test.hidden,
+                "score": t.score, "max_score": t.max,
                 "status": t.status, "note": t.note,
                 "duration": round(t.run.duration, 3) if t.run else None,
                 "log": rel(t.log, root) if t.log else None,
+                "suspicious_count": len(suspicious_lines(t)),
+                "suspicious": [ln[:200] for ln in suspicious_lines(t)[:SUSPICIOUS_KEPT]],
                 "checks": [{"name": r.check.name, "points": r.points,
                             "max_points": r.check.points, "ok": r.ok,
                             "expected": r.expected, "saw": r.saw} for r in t.results],
             } for t in o.tests],
         })
-    return {"score": sum(o.score for o in outcomes),
-            "max_score": sum(o.max for o in outcomes), "labs": labs}
+    out = {"score": sum(o.score for o in outcomes),
+           "max_score": sum(o.max for o in outcomes), "labs": labs}
+    if submission is not None:
+        out["submission"] = submission.to_json()
+    return out
 
 
-def write_json(path, outcomes, root):
+def write_json(path, outcomes, root, submission=None):
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(to_json(outcomes, root), f, indent=2)
+        json.dump(to_json(outcomes, root, submission), f, indent=2)

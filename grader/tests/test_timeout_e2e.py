@@ -25,6 +25,8 @@ HANGING = ("hext_present", "hext_absent")   # the tests that need hext_detect's 
 TOOLS = ("qemu-system-riscv64", "riscv64-unknown-elf-gcc", "make")
 
 
+@unittest.skipUnless(os.path.isdir(os.path.join(ROOT, "solutions", "01-boot")),
+                     "instructors' test: needs solutions/")
 @unittest.skipUnless(all(shutil.which(t) for t in TOOLS),
                      f"needs {', '.join(TOOLS)} (make setup)")
 class InfiniteLoopTest(unittest.TestCase):

@@ -1,0 +1,312 @@
+"""Grade a student's tree without trusting it.
+
+`python3 -m grader grade --submission DIR` never builds in DIR. It makes a
+private copy of the kit (Makefile, common/, grader/, labs/ with the tests;
+never solutions/, which a student's #include could otherwise reach), copies
+into it only the student-editable files that each lab's lab.json lists
+("student_files", found at labs/NN-name/<file> in DIR), and builds and
+grades there. Everything else in DIR is compared with the kit and reported:
+
+  modified   a protected file (tests, lab.json, common/, grader/, Makefile)
+             that differs from the kit's; the kit's copy is used
+  added      a file under labs/, common/ or grader/ that the kit does not
+             have; it is not used (only student files are copied)
+  ignored    a student file that cannot be used (a symbolic link, too big,
+             or a directive the grader refuses), and what the submission
+             held that was not looked at
+  missing    a student file the submission does not have: that lab is
+             built with the kit's skeleton and scores what it scores
+
+Three layouts are recognised: a copy of the repository (labs/ at the top,
+possibly inside one folder such as "repo-main/"), the lab folders alone
+("01-boot/boot.c"), or the student files alone ("boot.c", a Gradescope
+upload of single files).
+"""
+
+import os
+import re
+import shutil
+import tempfile
+
+KIT_COPY = ("Makefile", "common", "grader", "labs")      # what a private kit holds
+PROTECTED_DIRS = ("labs", "common", "grader")
+PROTECTED_FILES = ("Makefile",)
+JUNK_NAMES = {"__pycache__", ".DS_Store", "__MACOSX", ".git"}
+MAX_STUDENT_FILE = 1 << 20      # a bigger C or assembly file is not a lab answer
+MAX_COMPARED_FILE = 8 << 20
+MAX_FILES = 20000               # files looked at in one submission
+MAX_DEPTH = 3                   # "zip of a folder of a folder": how deep labs/ may be
+# Directives that let a source pull in files the grader cannot see:
+# .incbin embeds any file; a system_header pragma hides includes from the
+# dependency audit (build.audit_deps).
+REFUSED_SOURCE = re.compile(rb"\.incbin\b|system_header")
+
+
+class Submission:
+    def __init__(self, path):
+        self.path = path
+        self.root = path
+        self.layout = "tree"
+        self.files = {}         # kit-relative path -> file in the submission (student files)
+        self.used = []          # student files copied into the private kit
+        self.unchanged = []     # ...of which identical to the kit's skeleton
+        self.missing = []       # student files not found: the skeleton is used
+        self.modified = []      # protected files that differ from the kit's
+        self.added = []         # files in protected folders the kit does not have
+        self.ignored = []       # (path, why)
+        self.truncated = False  # more than MAX_FILES files: not all compared
+
+    @property
+    def tampered(self):
+        return bool(self.modified or self.added)
+
+    def to_json(self):
+        return {"path": self.path, "root": self.root, "layout": self.layout,
+                "used": self.used, "unchanged": self.unchanged, "missing": self.missing,
+                "modified": self.modified, "added": self.added,
+                "ignored": [{"path": p, "why": w} for p, w in self.ignored],
+                "truncated": self.truncated}
+
+
+def _lab_dirnames(kit_root):
+    base = os.path.join(kit_root, "labs")
+    return {d for d in os.listdir(base) if re.fullmatch(r"\d\d-[a-z0-9-]+", d)} \
+        if os.path.isdir(base) else set()
+
+
+def _visible(names):
+    return [n for n in names if not n.startswith(".") and n not in JUNK_NAMES]
+
+
+def find_root(path, kit_root):
+    """(root, layout) of a submission folder: where its labs/ is ("tree"),
+    or a folder of lab folders ("labs"), or loose files ("flat"), or
+    nothing at all ("empty")."""
+    labdirs = _lab_dirnames(kit_root)
+    here = path
+    for _ in range(MAX_DEPTH + 1):
+        if os.path.isdir(os.path.join(here, "labs")) and \
+                not os.path.islink(os.path.join(here, "labs")):
+            return here, "tree"
+        names = _visible(sorted(os.listdir(here)))
+        if any(n in labdirs and os.path.isdir(os.path.join(here, n)) for n in names):
+            return here, "labs"
+        dirs = [n for n in names if os.path.isdir(os.path.join(here, n))
+                and not os.path.islink(os.path.join(here, n))]
+        if len(names) == 1 and len(dirs) == 1:
+            here = os.path.join(here, dirs[0])
+            continue
+        if not names:
+            return here, "empty"
+        break
+    return here, "flat"
+
+
+def _walk(top, rel_prefix, sub, out):
+    """Regular files under top -> out[rel]; anything else -> sub.ignored."""
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(d for d in dirnames if d not in JUNK_NAMES)
+        rel_dir = os.path.relpath(dirpath, top)
+        for d in list(dirnames):
+            if os.path.islink(os.path.join(dirpath, d)):      # os.walk does not follow it
+                sub.ignored.append((_join(rel_prefix, rel_dir, d), "symbolic link"))
+        for name in sorted(filenames):
+            if name in JUNK_NAMES or name.endswith(".pyc"):
+                continue
+            if len(out) >= MAX_FILES:
+                sub.truncated = True
+                return
+            full = os.path.join(dirpath, name)
+            rel = _join(rel_prefix, rel_dir, name)
+            if os.path.islink(full):
+                sub.ignored.append((rel, "symbolic link"))
+            elif not os.path.isfile(full):
+                sub.ignored.append((rel, "not a regular file"))
+            else:
+                out[rel] = full
+
+
+def _join(*parts):
+    return "/".join(p for p in "/".join(parts).split("/") if p and p != ".")
+
+
+def _entries(sub, kit_root, student_paths):
+    """kit-relative path -> file in the submission, per layout."""
+    out = {}
+    root = sub.root
+    if sub.layout == "tree":
+        for d in PROTECTED_DIRS:
+            top = os.path.join(root, d)
+            if os.path.islink(top):
+                sub.ignored.append((d, "symbolic link"))
+            elif os.path.isdir(top):
+                _walk(top, d, sub, out)
+        for f in PROTECTED_FILES:
+            full = os.path.join(root, f)
+            if os.path.islink(full):
+                sub.ignored.append((f, "symbolic link"))
+            elif os.path.isfile(full):
+                out[f] = full
+    elif sub.layout == "labs":
+        labdirs = _lab_dirnames(kit_root)
+        for d in _visible(sorted(os.listdir(root))):
+            top = os.path.join(root, d)
+            if d in labdirs and os.path.isdir(top) and not os.path.islink(top):
+                _walk(top, "labs/" + d, sub, out)
+            else:
+                sub.ignored.append((d, "not a lab folder of this kit"))
+    elif sub.layout == "flat":
+        by_name = {}
+        for rel in student_paths:
+            by_name.setdefault(rel.rsplit("/", 1)[1], []).append(rel)
+        for name in _visible(sorted(os.listdir(root))):
+            full = os.path.join(root, name)
+            owners = by_name.get(name, [])
+            if len(owners) != 1:
+                why = "not a student file of any lab" if not owners else \
+                    "the name of a student file of several labs: use labs/NN-name/" + name
+                sub.ignored.append((name, why))
+            elif os.path.islink(full) or not os.path.isfile(full):
+                sub.ignored.append((name, "not a regular file"))
+            else:
+                out[owners[0]] = full
+    return out
+
+
+def _same(a, b):
+    """Byte-equal files, allowing CRLF line ends (a Windows checkout)."""
+    try:
+        if max(os.path.getsize(a), os.path.getsize(b)) > MAX_COMPARED_FILE:
+            return False
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            da, db = fa.read(), fb.read()
+    except OSError:
+        return False
+    return da == db or da.replace(b"\r\n", b"\n") == db.replace(b"\r\n", b"\n")
+
+
+def _student_file_problem(path):
+    try:
+        if os.path.getsize(path) > MAX_STUDENT_FILE:
+            return f"larger than {MAX_STUDENT_FILE >> 20} MiB"
+        with open(path, "rb") as f:
+            m = REFUSED_SOURCE.search(f.read())
+    except OSError as e:
+        return f"cannot be read: {e.strerror or e}"
+    if m:
+        return f"uses '{m.group().decode()}', which the grader refuses (it can read files " \
+               "outside the kit)"
+    return None
+
+
+def scan(path, kit_root, labs):
+    """Look at a submission folder; nothing is copied or built yet."""
+    sub = Submission(os.path.abspath(path))
+    sub.root, sub.layout = find_root(sub.path, kit_root)
+    student_paths = {f"labs/{lab.dirname}/{f}" for lab in labs for f in lab.student_files}
+    entries = _entries(sub, kit_root, student_paths)
+    for rel, full in sorted(entries.items()):
+        kit_file = os.path.join(kit_root, rel)
+        if rel in student_paths:
+            problem = _student_file_problem(full)
+            if problem:
+                sub.ignored.append((rel, problem))
+                continue
+            sub.files[rel] = full
+            sub.used.append(rel)
+            if os.path.isfile(kit_file) and _same(full, kit_file):
+                sub.unchanged.append(rel)
+        elif os.path.isfile(kit_file):
+            if not _same(full, kit_file):
+                sub.modified.append(rel)
+        else:
+            sub.added.append(rel)
+    sub.missing = sorted(student_paths - set(sub.used))
+    return sub
+
+
+class PrivateKit:
+    """A clean copy of the kit in a fresh temporary folder, with one
+    submission's student files in it. Two graders never share one."""
+
+    def __init__(self, kit_root, workdir=None):
+        self.root = tempfile.mkdtemp(prefix="rvh-kit-", dir=workdir)
+        try:
+            ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+            for name in KIT_COPY:
+                src = os.path.join(kit_root, name)
+                dst = os.path.join(self.root, name)
+                if os.path.isdir(src):
+                    shutil.copytree(src, dst, ignore=ignore)
+                elif os.path.isfile(src):
+                    shutil.copyfile(src, dst)
+        except BaseException:
+            self.cleanup()
+            raise
+
+    def install(self, sub):
+        """Copy the submission's student files over the skeletons. Fresh
+        files (copyfile keeps no times), so make always rebuilds them."""
+        for rel in sub.used:
+            dst = os.path.join(self.root, rel)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copyfile(sub.files[rel], dst)
+
+    def keep_logs(self, outcomes, dest):
+        """Move the run logs to dest/<lab>-<variant>/ and point the outcomes
+        there; without dest, forget them (the private kit is deleted)."""
+        for o in outcomes:
+            for t in o.tests:
+                if not t.log:
+                    continue
+                if dest is None:
+                    t.log = None
+                    continue
+                target = os.path.join(dest, os.path.basename(os.path.dirname(t.log)),
+                                      os.path.basename(t.log))
+                try:
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    shutil.copyfile(t.log, target)
+                    t.log = target
+                except OSError:
+                    t.log = None
+
+    def cleanup(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
+
+def report_lines(sub, limit=12):
+    """The tamper report, as lines for the terminal (and other reports)."""
+    def listing(items):
+        items = list(items)
+        more = f" ... and {len(items) - limit} more" if len(items) > limit else ""
+        return ", ".join(items[:limit]) + more
+
+    lines = [f"submission: {sub.path}" + (f" (labs found in {sub.root})"
+                                          if sub.root != sub.path else "")]
+    if sub.layout == "empty":
+        lines.append("! the submission is empty")
+    elif sub.layout != "tree":
+        lines.append(f"  layout: {'lab folders' if sub.layout == 'labs' else 'loose files'}"
+                     " (no labs/ folder): only student files were looked for")
+    lines.append(f"  student files used: {listing(sub.used) or 'none'}")
+    if sub.unchanged:
+        lines.append(f"  unchanged from the skeleton: {listing(sub.unchanged)}")
+    if sub.missing:
+        lines.append(f"  missing (the skeleton is used): {listing(sub.missing)}")
+    if sub.modified:
+        lines.append(f"! modified protected files (ignored: the kit's copies are used): "
+                     f"{listing(sub.modified)}")
+    if sub.added:
+        lines.append(f"! added files (ignored): {listing(sub.added)}")
+    if sub.ignored:
+        lines.append("  not used: " + listing(f"{p} ({w})" for p, w in sub.ignored))
+    if sub.truncated:
+        lines.append(f"! more than {MAX_FILES} files: the rest were not compared")
+    return lines

@@ -1,0 +1,94 @@
+"""Helpers for the tests that build and boot the real kit: copies of the
+kit, submissions made of edited lab-1 sources, and running the grader's
+command line. Not a test module itself (unittest discovers test*.py only).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unittest
+
+from grader import labspec
+
+ROOT = labspec.ROOT
+TOOLS = ("qemu-system-riscv64", "riscv64-unknown-elf-gcc", "make")
+HAVE_TOOLS = all(shutil.which(t) for t in TOOLS)
+HAVE_SOLUTIONS = os.path.isfile(os.path.join(ROOT, "solutions", "01-boot", "boot.c"))
+
+# Tests that build and boot reference solutions: skipped in a student
+# handout (no solutions/) and on machines without the tools.
+needs_real_kit = unittest.skipUnless(
+    HAVE_TOOLS and HAVE_SOLUTIONS,
+    "instructors' test: needs solutions/" if not HAVE_SOLUTIONS
+    else f"needs {', '.join(TOOLS)} (make setup)")
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def write(path, text, mode="w"):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, mode, encoding=None if "b" in mode else "utf-8") as f:
+        f.write(text)
+
+
+def solution(rel="01-boot/boot.c"):
+    return read(os.path.join(ROOT, "solutions", rel))
+
+
+def skeleton(rel="01-boot/boot.c"):
+    return read(os.path.join(ROOT, "labs", rel))
+
+
+def inject(src, head, code):
+    """src with code inserted right after head (the start of a function)."""
+    assert head in src, f"the source no longer has {head!r}"
+    return src.replace(head, head + code, 1)
+
+
+HEXT = "int hext_detect(void)\n{\n"
+PLATFORM = "int platform_read(const void *dtb, struct platform_info *out)\n{\n"
+SBI = "int sbi_info_read(struct sbi_info *out)\n{\n"
+
+
+def kit_copy(dest, labs=("01-boot",), timeouts=None, solutions=True):
+    """A copy of the kit with only `labs`, optionally with per-test
+    timeouts ({test name: seconds, "*": default}) written into lab.json."""
+    shutil.copy(os.path.join(ROOT, "Makefile"), dest)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "tests")
+    for d in ("common", "grader"):
+        shutil.copytree(os.path.join(ROOT, d), os.path.join(dest, d), ignore=ignore)
+    trees = ("labs", "solutions") if solutions else ("labs",)
+    for lab in labs:
+        for tree in trees:
+            shutil.copytree(os.path.join(ROOT, tree, lab), os.path.join(dest, tree, lab),
+                            ignore=ignore)
+    if timeouts:
+        for lab in labs:
+            path = os.path.join(dest, "labs", lab, "lab.json")
+            spec = json.loads(read(path))
+            for t in spec["tests"]:
+                t["timeout"] = timeouts.get(t["name"], timeouts.get("*", t.get("timeout", 10)))
+            write(path, json.dumps(spec, indent=1))
+    return dest
+
+
+def run_grader(args, cwd=ROOT, timeout=300, env=None):
+    """python3 -m grader ARGS in cwd; a CompletedProcess (text output)."""
+    e = dict(os.environ)
+    e.pop("NO_COLOR", None)
+    e.update(env or {})
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, env=e,
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=timeout, start_new_session=True,
+                          encoding="utf-8", errors="replace")
+
+
+def tests_by_name(result_json, lab=0):
+    with open(result_json, encoding="utf-8") as f:
+        js = json.load(f)
+    return js, {t["name"]: t for t in js["labs"][lab]["tests"]}

@@ -1,0 +1,138 @@
+"""Unpacking students' archives safely (grader/archive.py)."""
+
+import io
+import os
+import stat
+import tarfile
+import unittest
+import zipfile
+
+from grader import archive
+from grader.tests import fakes
+
+
+def make_zip(path, members):
+    """members: (name, data) or (name, data, unix mode)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for m in members:
+            info = zipfile.ZipInfo(m[0])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            if len(m) > 2:
+                info.external_attr = m[2] << 16
+            z.writestr(info, m[1])
+
+
+def make_tar(path, members, mode="w:gz"):
+    """members: (name, data) or a ready TarInfo (links, devices)."""
+    with tarfile.open(path, mode) as tf:
+        for m in members:
+            if isinstance(m, tarfile.TarInfo):
+                tf.addfile(m)
+                continue
+            info = tarfile.TarInfo(m[0])
+            info.size = len(m[1])
+            tf.addfile(info, io.BytesIO(m[1]))
+
+
+def tar_link(name, target, kind=tarfile.SYMTYPE):
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, target
+    return info
+
+
+class ArchiveTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = fakes.TempDir()
+        self.addCleanup(self.tmp.cleanup)
+        self.dest = os.path.join(self.tmp.path, "out")
+
+    def path(self, name):
+        return os.path.join(self.tmp.path, name)
+
+    def files(self):
+        out = {}
+        for dirpath, _, names in os.walk(self.dest):
+            for n in names:
+                full = os.path.join(dirpath, n)
+                self.assertFalse(os.path.islink(full))
+                with open(full, "rb") as f:
+                    out[os.path.relpath(full, self.dest)] = f.read()
+        return out
+
+    def assertRefused(self, path, words, limits=None):
+        with self.assertRaises(archive.ArchiveError) as cm:
+            archive.extract(path, self.dest, *([limits] if limits else []))
+        self.assertIn(words, str(cm.exception))
+        self.assertEqual(os.listdir(self.dest), [], "a refused archive must leave nothing")
+
+    def test_names(self):
+        self.assertEqual(archive.archive_kind("A.TAR.GZ"), ".tar.gz")
+        self.assertIsNone(archive.archive_kind("a.rar"))
+        self.assertEqual(archive.stem("alice.tgz"), "alice")
+        self.assertEqual(archive.safe_name("a/./b//c"), "a/b/c")
+        self.assertEqual(archive.safe_name("labs\\01-boot\\boot.c"), "labs/01-boot/boot.c")
+        for bad in ("/etc/passwd", "../x", "a/../../x", "C:\\x", "c:x", "a\0b", "\\\\srv\\x"):
+            with self.assertRaises(archive.ArchiveError, msg=bad):
+                archive.safe_name(bad)
+
+    def test_zip_and_tar(self):
+        good = [("repo/labs/01-boot/boot.c", b"int x;\n"), ("repo/README.md", b"hi")]
+        make_zip(self.path("a.zip"), good + [("repo/empty/", b"")])
+        make_tar(self.path("a.tar.gz"), good)
+        make_tar(self.path("a.tar"), good, mode="w")
+        for name in ("a.zip", "a.tar.gz", "a.tar"):
+            with self.subTest(name=name):
+                self.assertEqual(archive.extract(self.path(name), self.dest), [])
+                self.assertEqual(self.files(), {"repo/labs/01-boot/boot.c": b"int x;\n",
+                                                "repo/README.md": b"hi"})
+                fakes.shutil.rmtree(self.dest)
+
+    def test_unsafe_names_refuse_the_archive(self):
+        for bad in ("../escape.c", "/abs/path.c", "a/../../up.c"):
+            with self.subTest(bad=bad):
+                make_zip(self.path("z.zip"), [("ok.c", b"x"), (bad, b"y")])
+                self.assertRefused(self.path("z.zip"), "unsafe member name")
+                make_tar(self.path("t.tgz"), [("ok.c", b"x"), (bad, b"y")])
+                self.assertRefused(self.path("t.tgz"), "unsafe member name")
+
+    def test_links_and_devices_are_never_created(self):
+        make_tar(self.path("t.tgz"), [
+            ("labs/01-boot/boot.c", b"x"),
+            tar_link("labs/link.c", "/etc/passwd"),
+            tar_link("labs/up", "../../.."),
+            tar_link("labs/hard.c", "/etc/passwd", tarfile.LNKTYPE),
+            tar_link("labs/fifo", "", tarfile.FIFOTYPE),
+        ])
+        skipped = archive.extract(self.path("t.tgz"), self.dest)
+        self.assertEqual(sorted(skipped), ["labs/fifo", "labs/hard.c", "labs/link.c", "labs/up"])
+        self.assertEqual(list(self.files()), ["labs/01-boot/boot.c"])
+        fakes.shutil.rmtree(self.dest)
+        make_zip(self.path("z.zip"), [("boot.c", b"x", stat.S_IFREG | 0o644),
+                                      ("link.c", b"/etc/passwd", stat.S_IFLNK | 0o777)])
+        self.assertEqual(archive.extract(self.path("z.zip"), self.dest), ["link.c"])
+        self.assertEqual(self.files(), {"boot.c": b"x"})
+
+    def test_size_limits_count_real_bytes(self):
+        make_zip(self.path("bomb.zip"), [("zeros", b"\0" * (3 << 20))])   # compresses to ~3 KiB
+        self.assertLess(os.path.getsize(self.path("bomb.zip")), 64 << 10)
+        self.assertRefused(self.path("bomb.zip"), "larger than 1 MiB", (100, 1 << 20, 8 << 20))
+        make_tar(self.path("many.tgz"), [(f"f{i}", b"x" * 1000) for i in range(30)])
+        self.assertRefused(self.path("many.tgz"), "more than 20 members", (20, 1 << 20, 1 << 20))
+        self.assertRefused(self.path("many.tgz"), "in all", (100, 1 << 20, 10000))
+
+    def test_unreadable_archives(self):
+        with open(self.path("bad.zip"), "wb") as f:
+            f.write(os.urandom(2000))
+        self.assertRefused(self.path("bad.zip"), "cannot read it")
+        make_tar(self.path("t.tar.gz"), [("a", os.urandom(100000))])
+        with open(self.path("t.tar.gz"), "r+b") as f:
+            f.truncate(300)
+        self.assertRefused(self.path("t.tar.gz"), "cannot read it")
+        make_zip(self.path("clash.zip"), [("a", b"x"), ("a/b", b"y")])
+        self.assertRefused(self.path("clash.zip"), "cannot read it")
+        with self.assertRaises(archive.ArchiveError):
+            archive.extract(self.path("notes.txt"), self.dest)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,326 @@
+"""grade --submission: what is taken from a student's tree, the tamper
+report, the private copy of the kit, the build audit, and two graders
+running at once."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+from grader import build, labspec, submission
+from grader.tests import fakes, kit
+
+DEMO_LAB = {"lab": 1, "name": "demo", "student_files": ["demo.c", "more.S"],
+            "tests": [{"name": "allpass", "checks": [{"name": "c", "points": 1,
+                                                      "check": "works"}]}]}
+
+
+def make_fake_kit(root):
+    """A tiny kit: one lab with two student files, tests, common/, grader/."""
+    files = {
+        "Makefile": "all:\n",
+        "labs/01-demo/lab.json": json.dumps(DEMO_LAB),
+        "labs/01-demo/demo.c": "/* skeleton */\n",
+        "labs/01-demo/more.S": "/* skeleton */\n",
+        "labs/01-demo/test/harness.c": "int harness;\nint more;\n",
+        "common/lib/x.c": "int x;\n",
+        "grader/evaluate.py": "X = 1\n",
+        "solutions/01-demo/demo.c": "/* answer */\n",
+    }
+    for rel, text in files.items():
+        kit.write(os.path.join(root, rel), text)
+    return labspec.load_labs(root)
+
+
+class ScanTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = fakes.TempDir()
+        self.addCleanup(self.tmp.cleanup)
+        self.kit = os.path.join(self.tmp.path, "kit")
+        self.labs = make_fake_kit(self.kit)
+        self.sub = os.path.join(self.tmp.path, "sub")
+        os.makedirs(self.sub)
+
+    def put(self, rel, text="", mode="w"):
+        kit.write(os.path.join(self.sub, rel), text, mode)
+
+    def scan(self, path=None):
+        return submission.scan(path or self.sub, self.kit, self.labs)
+
+    def test_tree_layout(self):
+        self.put("labs/01-demo/demo.c", "/* mine */\n")
+        self.put("labs/01-demo/more.S", "/* skeleton */\n")              # unchanged
+        self.put("labs/01-demo/test/harness.c", "int harness;\r\nint more;\r\n")   # CRLF only
+        self.put("labs/01-demo/lab.json", "{}")                          # modified
+        self.put("Makefile", "all:\n\techo hi\n")                        # modified
+        self.put("common/lib/x.c", "int x = 1;\n")                       # modified
+        self.put("labs/01-demo/extra.c", "int extra;\n")                 # added
+        self.put("grader/new.py", "")                                    # added
+        self.put("grader/__pycache__/evaluate.cpython-311.pyc", "junk")  # ignored quietly
+        self.put("labs/01-demo/.DS_Store", "junk")
+        self.put("docs/notes.md", "not protected, not looked at")
+        s = self.scan()
+        self.assertEqual((s.root, s.layout), (os.path.abspath(self.sub), "tree"))
+        self.assertEqual(s.used, ["labs/01-demo/demo.c", "labs/01-demo/more.S"])
+        self.assertEqual(s.unchanged, ["labs/01-demo/more.S"])
+        self.assertEqual(s.missing, [])
+        self.assertEqual(s.modified, ["Makefile", "common/lib/x.c", "labs/01-demo/lab.json"])
+        self.assertEqual(s.added, ["grader/new.py", "labs/01-demo/extra.c"])
+        self.assertEqual(s.ignored, [])
+        self.assertTrue(s.tampered)
+        text = "\n".join(submission.report_lines(s))
+        self.assertIn("! modified protected files", text)
+        self.assertIn("! added files (ignored): grader/new.py, labs/01-demo/extra.c", text)
+
+    def test_missing_and_unusable_student_files(self):
+        self.put("labs/01-demo/test/harness.c", "int harness;\nint more;\n")
+        os.symlink(os.path.join(self.kit, "solutions/01-demo/demo.c"),
+                   os.path.join(self.sub, "labs/01-demo/demo.c"))
+        s = self.scan()
+        self.assertEqual(s.used, [])
+        self.assertEqual(s.missing, ["labs/01-demo/demo.c", "labs/01-demo/more.S"])
+        self.assertEqual(s.ignored, [("labs/01-demo/demo.c", "symbolic link")])
+        self.assertFalse(s.tampered)
+
+    def test_refused_sources(self):
+        for text, word in (('asm(".incbin \\"/etc/passwd\\"");', ".incbin"),
+                           ("#pragma GCC system_header\n", "system_header")):
+            with self.subTest(word=word):
+                self.put("labs/01-demo/demo.c", text)
+                s = self.scan()
+                self.assertNotIn("labs/01-demo/demo.c", s.used)
+                self.assertIn("labs/01-demo/demo.c", s.missing)
+                self.assertIn(word, s.ignored[0][1])
+
+    def test_oversized_student_file(self):
+        self.put("labs/01-demo/demo.c", "x" * (submission.MAX_STUDENT_FILE + 1))
+        s = self.scan()
+        self.assertEqual(s.used, [])
+        self.assertIn("larger than", s.ignored[0][1])
+
+    def test_symlinked_folders_are_not_followed(self):
+        os.makedirs(os.path.join(self.sub, "labs", "01-demo"))
+        os.symlink(os.path.join(self.kit, "labs", "01-demo", "test"),
+                   os.path.join(self.sub, "labs", "01-demo", "test"))
+        os.symlink(os.path.join(self.kit, "common"), os.path.join(self.sub, "common"))
+        s = self.scan()
+        self.assertEqual(sorted(p for p, _ in s.ignored), ["common", "labs/01-demo/test"])
+        self.assertEqual(s.modified + s.added, [])
+        # labs/ itself a link: not a tree at all, nothing used
+        other = os.path.join(self.tmp.path, "other")
+        os.makedirs(other)
+        os.symlink(os.path.join(self.kit, "solutions"), os.path.join(other, "labs"))
+        s = self.scan(other)
+        self.assertEqual(s.used, [])
+
+    def test_nested_folder(self):
+        self.put("repo-main/labs/01-demo/demo.c", "/* mine */")
+        self.put("repo-main/.gitignore", "build/")
+        s = self.scan()
+        self.assertEqual(s.root, os.path.join(os.path.abspath(self.sub), "repo-main"))
+        self.assertEqual(s.used, ["labs/01-demo/demo.c"])
+
+    def test_lab_folders_layout(self):
+        self.put("01-demo/demo.c", "/* mine */")
+        self.put("01-demo/test/harness.c", "changed")
+        self.put("07-other/x.c", "")
+        s = self.scan()
+        self.assertEqual(s.layout, "labs")
+        self.assertEqual(s.used, ["labs/01-demo/demo.c"])
+        self.assertEqual(s.modified, ["labs/01-demo/test/harness.c"])
+        self.assertEqual(s.ignored, [("07-other", "not a lab folder of this kit")])
+
+    def test_flat_layout(self):
+        self.put("demo.c", "/* mine */")
+        self.put("README.txt", "hi")
+        s = self.scan()
+        self.assertEqual(s.layout, "flat")
+        self.assertEqual(s.used, ["labs/01-demo/demo.c"])
+        self.assertEqual(s.missing, ["labs/01-demo/more.S"])
+        self.assertEqual(s.ignored, [("README.txt", "not a student file of any lab")])
+
+    def test_empty(self):
+        s = self.scan()
+        self.assertEqual(s.layout, "empty")
+        self.assertEqual(len(s.missing), 2)
+        self.assertIn("! the submission is empty", submission.report_lines(s))
+
+
+class PrivateKitTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = fakes.TempDir()
+        self.addCleanup(self.tmp.cleanup)
+        self.kit = os.path.join(self.tmp.path, "kit")
+        self.labs = make_fake_kit(self.kit)
+
+    def test_copy_install_cleanup(self):
+        sub_dir = os.path.join(self.tmp.path, "sub")
+        kit.write(os.path.join(sub_dir, "labs/01-demo/demo.c"), "/* mine */\n")
+        kit.write(os.path.join(sub_dir, "labs/01-demo/test/harness.c"), "evil\n")
+        sub = submission.scan(sub_dir, self.kit, self.labs)
+        work = os.path.join(self.tmp.path, "work")
+        os.makedirs(work)
+        with submission.PrivateKit(self.kit, work) as a, submission.PrivateKit(self.kit) as b:
+            self.assertNotEqual(a.root, b.root)
+            self.assertEqual(os.path.dirname(a.root), work)
+            a.install(sub)
+            self.assertEqual(sorted(os.listdir(a.root)), ["Makefile", "common", "grader", "labs"])
+            self.assertFalse(os.path.exists(os.path.join(a.root, "solutions")))
+            self.assertEqual(kit.read(os.path.join(a.root, "labs/01-demo/demo.c")),
+                             "/* mine */\n")
+            self.assertEqual(kit.read(os.path.join(a.root, "labs/01-demo/test/harness.c")),
+                             "int harness;\nint more;\n")        # the kit's, not the student's
+            self.assertEqual(kit.read(os.path.join(a.root, "labs/01-demo/more.S")),
+                             "/* skeleton */\n")                 # missing: the skeleton
+        self.assertEqual(os.listdir(work), [])
+        self.assertFalse(os.path.exists(b.root))
+
+
+class AuditTest(unittest.TestCase):
+    def test_dependencies_outside_the_kit(self):
+        tmp = fakes.TempDir()
+        self.addCleanup(tmp.cleanup)
+        root = tmp.path
+        kit.write(os.path.join(root, "build/x/obj/a.c.d"),
+                  "build/x/obj/a.c.o: labs/01-demo/demo.c common/include/hyp.h \\\n"
+                  " labs/01-demo/../../common/include/x.h\ncommon/include/hyp.h:\n")
+        self.assertEqual(build.audit_deps(root, os.path.join(root, "build/x")), [])
+        kit.write(os.path.join(root, "build/x/obj/b.c.d"),
+                  "build/x/obj/b.c.o: labs/01-demo/demo.c /home/prof/kit/solutions/s.c \\\n"
+                  " labs/01-demo/../../../elsewhere.h /tmp/with\\ space.h\n"
+                  "/home/prof/kit/solutions/s.c:\n")
+        self.assertEqual(build.audit_deps(root, os.path.join(root, "build/x")),
+                         ["/home/prof/kit/solutions/s.c", "/tmp/with space.h",
+                          "labs/01-demo/../../../elsewhere.h"])
+
+
+FAKE_MAKEFILE = """\
+# Stands in for the kit's Makefile: "builds" an empty kernel image.
+build:
+\t@mkdir -p build/01-demo-student && touch build/01-demo-student/hyp.elf
+"""
+
+
+class FakeKitSubmissionTest(unittest.TestCase):
+    """--submission with a fake Makefile and fake QEMU: the command line,
+    and a SIGTERM in the middle (what batch does at its time limit)."""
+
+    def setUp(self):
+        if not kit.shutil.which("make"):
+            self.skipTest("make is not installed")
+        self.tmp = fakes.TempDir()
+        self.addCleanup(self.tmp.cleanup)
+        self.addCleanup(fakes.kill_mentioning, self.tmp.path)
+        self.root = os.path.join(self.tmp.path, "kit")
+        make_fake_kit(self.root)
+        kit.write(os.path.join(self.root, "Makefile"), FAKE_MAKEFILE)
+        kit.shutil.copytree(os.path.join(kit.ROOT, "grader"), os.path.join(self.root, "grader"),
+                            dirs_exist_ok=True,
+                            ignore=kit.shutil.ignore_patterns("__pycache__", "tests"))
+        self.qemu = fakes.write_script(self.tmp.path, "qemu-system-riscv64", fakes.FAKE_QEMU)
+        self.sub = os.path.join(self.tmp.path, "sub")
+        kit.write(os.path.join(self.sub, "labs/01-demo/demo.c"), "/* mine */\n")
+        kit.write(os.path.join(self.sub, "Makefile"), "build:\n\tfalse\n")
+
+    def write_tests(self, tests):
+        spec = dict(DEMO_LAB, tests=tests)
+        kit.write(os.path.join(self.root, "labs/01-demo/lab.json"), json.dumps(spec))
+
+    def test_report_and_json(self):
+        self.write_tests([{"name": "allpass", "qemu": {"smp": 2},
+                           "checks": [{"name": "c", "points": 1, "check": "works"}]},
+                          {"name": "forged", "checks": [{"name": "c", "points": 1,
+                                                         "check": "works"}]}])
+        logs = os.path.join(self.tmp.path, "logs")
+        p = kit.run_grader(["grade", "--submission", self.sub, "--json", "r.json",
+                            "--logs", logs], cwd=self.root, env={"QEMU": self.qemu})
+        self.assertEqual(p.returncode, 1, p.stdout)
+        self.assertIn("! modified protected files (ignored: the kit's copies are used): "
+                      "Makefile", p.stdout)
+        self.assertIn("missing (the skeleton is used): labs/01-demo/more.S", p.stdout)
+        self.assertIn("suspicious: 'CHECK 0123456789abcdef works PASS'", p.stdout)
+        self.assertIn("! tamper report: 1 protected file(s) modified, 0 added", p.stdout)
+        js, tests = kit.tests_by_name(os.path.join(self.root, "r.json"))
+        self.assertEqual(js["submission"]["modified"], ["Makefile"])
+        self.assertEqual((tests["allpass"]["score"], tests["forged"]["score"]), (1, 0))
+        self.assertEqual(tests["forged"]["suspicious_count"], 3)
+        self.assertTrue(os.path.isfile(os.path.join(logs, "01-demo-student", "forged.log")))
+        self.assertFalse(os.path.exists(os.path.join(self.root, "build")),
+                         "--submission must not build in the kit itself")
+
+    def test_sigterm_stops_everything(self):
+        self.write_tests([{"name": "hang", "timeout": 60,
+                           "checks": [{"name": "c", "points": 1, "check": "works"}]}])
+        work = os.path.join(self.tmp.path, "work")
+        os.makedirs(work)
+        started = os.path.join(self.tmp.path, "started.txt")
+        env = dict(os.environ, QEMU=self.qemu, FAKE_QEMU_ARGS=started)
+        p = subprocess.Popen([sys.executable, "-m", "grader", "grade", "--submission",
+                              self.sub, "--workdir", work], cwd=self.root, env=env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            end = time.monotonic() + 10
+            while not os.path.exists(started) and time.monotonic() < end:
+                time.sleep(0.05)
+            time.sleep(0.2)
+            t0 = time.monotonic()
+            os.kill(p.pid, signal.SIGTERM)
+            _, err = p.communicate(timeout=15)
+            self.assertLess(time.monotonic() - t0, 5)
+        finally:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        self.assertEqual(p.returncode, 130, err.decode())
+        self.assertEqual(fakes.wait_gone([pid for pid, _ in
+                                          fakes.processes_mentioning(self.tmp.path)]), [])
+        self.assertEqual(os.listdir(work), [], "the private kit was not deleted")
+
+    def test_not_a_folder_and_solution_flag(self):
+        self.write_tests(DEMO_LAB["tests"])
+        for args in (["--submission", os.path.join(self.tmp.path, "nope")],
+                     ["--submission", self.sub, "--solution"]):
+            p = kit.run_grader(["grade", *args], cwd=self.root, env={"QEMU": self.qemu})
+            self.assertEqual(p.returncode, 2, p.stdout)
+            self.assertNotIn("Traceback", p.stdout)
+
+
+@kit.needs_real_kit
+class ConcurrentGradersTest(unittest.TestCase):
+    """Two `grade --submission` at once on one machine, of different
+    submissions: each gets its own private kit and build, and its own
+    right answer (a shared build folder would mix up the images)."""
+
+    def test_two_at_once(self):
+        tmp = fakes.TempDir()
+        self.addCleanup(tmp.cleanup)
+        self.addCleanup(fakes.kill_mentioning, tmp.path)
+        sol = os.path.join(tmp.path, "sol")
+        skel = os.path.join(tmp.path, "skel")
+        kit.write(os.path.join(sol, "labs/01-boot/boot.c"), kit.solution())
+        kit.write(os.path.join(skel, "labs/01-boot/boot.c"), kit.skeleton())
+        kit.write(os.path.join(skel, "labs/01-boot/test/harness.c"), "/* all PASS */\n")
+        work = os.path.join(tmp.path, "work")
+        os.makedirs(work)
+        procs = {}
+        for name, path in (("sol", sol), ("skel", skel)):
+            procs[name] = subprocess.Popen(
+                [sys.executable, "-m", "grader", "grade", "--lab", "1", "-j", "2",
+                 "--submission", path, "--json", os.path.join(tmp.path, name + ".json"),
+                 "--workdir", work],
+                cwd=kit.ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, start_new_session=True)
+        outs = {n: p.communicate(timeout=120)[0].decode() for n, p in procs.items()}
+        js = {n: kit.tests_by_name(os.path.join(tmp.path, n + ".json"))[0] for n in procs}
+        self.assertEqual((procs["sol"].returncode, js["sol"]["score"]), (0, 22), outs["sol"])
+        self.assertEqual((procs["skel"].returncode, js["skel"]["score"]), (1, 0), outs["skel"])
+        self.assertEqual(js["skel"]["submission"]["modified"], ["labs/01-boot/test/harness.c"])
+        self.assertEqual(os.listdir(work), [], "private kits left behind")
+
+
+if __name__ == "__main__":
+    unittest.main()
