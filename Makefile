@@ -85,6 +85,8 @@ GUEST_BASE := 0x81000000
 # A lab's test/lab.mk may set GUEST_BASE and add harness helpers from
 # common/harness/ to HARNESS_SRCS.
 HARNESS_SRCS :=
+HOST_TEST_SRCS :=
+HOST_STUDENT_SRCS :=
 -include $(LABDIR)/test/lab.mk
 HYP_SRCS += $(HARNESS_SRCS)
 
@@ -138,6 +140,25 @@ $(KERNEL): $(HYP_OBJS) common/hyp/hyp.ld
 	$(say) "built $@ ($(VARIANT) files of $(LABS_UPTO))"
 
 -include $(HYP_OBJS:.o=.d) $(GUEST_OBJS:.o=.d)
+
+# Host-side unit tests: a lab with test/host/*.c gets $(BUILD)/host-test,
+# compiled with the host's C compiler from those files, the lab's
+# HOST_TEST_SRCS (test/ files) and HOST_STUDENT_SRCS (this lab's student
+# files, pure C), both set in test/lab.mk. The grader runs it for tests
+# marked "host": true, with the nonce and seed as arguments.
+HOSTCC ?= cc
+HOST_MAIN := $(wildcard $(LABDIR)/test/host/*.c)
+ifneq ($(HOST_MAIN),)
+HOST_TEST := $(BUILD)/host-test
+HOST_SRCS := $(HOST_MAIN) $(addprefix $(LABDIR)/,$(HOST_TEST_SRCS)) \
+	$(addprefix $(call srcdir,$(LABNAME))/,$(HOST_STUDENT_SRCS))
+build: $(HOST_TEST)
+$(HOST_TEST): $(HOST_SRCS) $(wildcard common/include/*.h)
+	@mkdir -p $(@D)
+	$(say) "  HOSTCC  $@"
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -fno-builtin -Icommon/include \
+		-I$(LABDIR)/test -o $@ $(HOST_SRCS)
+endif
 
 # ---- running -----------------------------------------------------------------
 SMP ?= 1

@@ -56,12 +56,18 @@ def qemu_command(test, kernel, params):
     return cmd + test.extra_args
 
 
+def host_command(kernel, params):
+    """A host-side unit test: the program the Makefile built next to the image."""
+    return [os.path.join(os.path.dirname(kernel), "host-test"), params["nonce"],
+            f"{params['seed']:#x}"]
+
+
 def run_test(test, kernel, variant, logdir):
     out = TestOutcome(test, variant)
     params = run_params(test)
     steps = [{k: evaluate.render(v, params) if isinstance(v, str) else v
               for k, v in s.items()} for s in test.input]
-    cmd = qemu_command(test, kernel, params)
+    cmd = host_command(kernel, params) if test.host else qemu_command(test, kernel, params)
     run = qemu.run(cmd, test.timeout, steps=steps)
     parsed = evaluate.Parsed(run.text, params["nonce"])
     out.run, out.parsed, out.params = run, parsed, params

@@ -26,6 +26,11 @@ may run the same scenario under different names, for example a hidden test
 (grader/hidden.py) that repeats an existing scenario with another -smp, -m,
 seed or timeout. The template {test} is the scenario too, since it is what
 the harness sees.
+
+"host": true makes a test run the lab's host-side unit-test program
+(build/<lab>-<variant>/host-test, built by the Makefile from test/host/ and
+the lab's pure-C student files) instead of QEMU, as `host-test NONCE SEED`;
+its output is scored with the same checks. Machine options do not apply.
 """
 
 import json
@@ -83,6 +88,7 @@ class Test:
             raise SpecError(f"{where}: scenario {self.scenario!r} must be [A-Za-z0-9_.-]+")
         self.scenario_given = d.get("scenario") is not None
         self.hidden = False     # set for instructor-only tests (grader/hidden.py)
+        self.host = _opt(d, "host", bool, where, False)
         q = _opt(d, "qemu", dict, where, {})
         self.smp = _number(q.get("smp", 1), int, f"{where}: qemu 'smp'", minimum=1)
         self.mem = str(q.get("mem", "128M"))

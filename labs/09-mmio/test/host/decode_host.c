@@ -38,8 +38,8 @@ static void report(const char *group, int ok, const char *detail)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		printf("usage: %s <nonce>\n", argv[0]);
+	if (argc < 2) {    // the grader also passes the seed: not needed here
+		printf("usage: %s <nonce> [seed]\n", argv[0]);
 		return 2;
 	}
 	nonce = argv[1];
