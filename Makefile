@@ -186,6 +186,32 @@ gdb: build  ## QEMU + gdb in one terminal (serial output mirrored from a log)
 	@GDB='$(GDB)' QEMU='$(QEMU)' PORT='$(GDBPORT)' KERNEL='$(KERNEL)' LOG='$(BUILD)/gdb-serial.log' \
 		bash common/tools/gdb.sh $(filter-out -nographic,$(QEMUOPTS))
 
+
+# ---- running a real guest (lab 10) --------------------------------------------
+# make run [GUEST=raw-image] [SOLUTION=1] [SMP=n] [MEM=512M] [GUEST_MEM=128M]
+# boots lab 10's hypervisor with any raw S-mode image (default: Debian's
+# U-Boot). QEMU's loader puts the file at GUEST_BARE_BASE (memlayout.h); the
+# bootargs tell the hypervisor its size and how much RAM to give the guest.
+GUEST ?= /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
+GUEST_MEM ?= 128M
+RUN_MEM := $(if $(filter command line environment,$(origin MEM)),$(MEM),512M)
+RUN_KERNEL := build/10-guest-$(VARIANT)/hyp.elf
+RUN_GUEST_ADDR := 0x81000000
+comma := ,
+guest_mem_bytes = $(shell echo '$(GUEST_MEM)' | awk '/^[0-9]+[Mm]$$/ {print $$0 * 1048576; next} \
+	/^[0-9]+[Gg]$$/ {print $$0 * 1073741824; next} /^[0-9]+$$/ {print $$0; next} {print "bad"}')
+
+.PHONY: run
+run:  ## lab 10: boot GUEST (a raw S-mode image, default U-Boot) under your hypervisor
+	@if [ ! -f '$(GUEST)' ]; then echo "make run: guest image '$(GUEST)' not found$(if \
+		$(filter $(GUEST),/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin), (apt-get install u-boot-qemu))" >&2; exit 2; fi
+	@if [ ! -r '$(GUEST)' ]; then echo "make run: guest image '$(GUEST)' is not readable" >&2; exit 2; fi
+	@if [ '$(guest_mem_bytes)' = bad ]; then echo "make run: GUEST_MEM='$(GUEST_MEM)': give bytes or e.g. 128M" >&2; exit 2; fi
+	@$(MAKE) --no-print-directory LAB=10 build
+	@echo "*** booting $(GUEST) ($$(wc -c < '$(GUEST)') bytes) with $(GUEST_MEM) of guest RAM; Ctrl-A X quits QEMU"
+	$(QEMU) -machine virt -nographic -bios default -no-reboot -cpu $(CPU) -smp $(SMP) -m $(RUN_MEM) \
+		-kernel $(RUN_KERNEL) -append "test=run nonce=interactive guest_size=$$(wc -c < '$(GUEST)') guest_mem=$(guest_mem_bytes)" \
+		-device loader,file='$(subst $(comma),$(comma)$(comma),$(GUEST))',addr=$(RUN_GUEST_ADDR),force-raw=on $(QEMUEXTRA)
 # ---- grading and self-test ---------------------------------------------------
 GRADE_LAB := $(if $(filter command line environment,$(origin LAB)),--lab $(LAB))
 GRADE_VARIANT := $(if $(filter 1,$(SOLUTION)),--solution)

@@ -1,0 +1,17 @@
+// lab10.h: what the lab 10 harness files share.
+#ifndef LAB10_H
+#define LAB10_H
+
+#include "vmm.h"
+
+#define LAB10_VMID       1
+#define LAB10_GUEST_MEM  (128UL << 20)   // default guest RAM (bootarg guest_mem=)
+
+// vm.c: the guest's RAM, mapped and active. 0 or -1 (message printed).
+int vm_create(struct vm *vm, ulong ram_size, int nvcpus);
+
+// The scenarios that need no guest.
+int image_test(void);       // image_test.c: "image_checks"
+int dtb_test(void);         // dtb_test.c: "guest_dtb"
+
+#endif

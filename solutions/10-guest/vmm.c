@@ -1,0 +1,117 @@
+// vmm.c: devices, vCPUs and the run loop of the VMM (reference solution).
+//
+// Every piece was built in an earlier lab; this file only connects them.
+// One exit at a time: vcpu_run() (lab 4) runs the guest until it traps,
+// vm_exit_decode() (lab 6) says why, and exactly one handler deals with
+// each reason. A reason nobody handles stops the guest loudly: resuming a
+// guest whose trap was ignored would only make it trap again, or worse.
+#include "hyp.h"
+#include "vmm.h"
+#include "vsbi.h"
+
+// Priv. 8.2, "Virtual Supervisor Status Register": with V = 1 a
+// floating-point instruction needs FS != Off in vsstatus (the guest's own
+// sstatus, U-Boot sets it) AND in the HS-level sstatus. The world switch
+// loads v->sstatus into sstatus, so the vCPU's copy must enable it.
+#define SSTATUS_FS_INITIAL (1UL << 13)   // Priv. 3.1.6.6: FS = Initial
+
+enum verdict { RESUME, STOP_OK, STOP_FAIL };
+
+int vm_devices_init(struct vm *vm)
+{
+	memset(&vm->bus, 0, sizeof(vm->bus));
+	uart_init(&vm->uart, UART_VIRT_BASE);
+	return mmio_register(&vm->bus, &vm->uart.dev) == MMIO_OK ? 0 : -1;
+}
+
+void vm_vcpu_init(struct vm *vm, int id, ulong hartid)
+{
+	struct vcpu *v = &vm->vcpus[id];
+	memset(v, 0, sizeof(*v));
+	vcpu_init(v, vm->entry, hartid, vm->dtb_gpa);
+	v->sstatus |= SSTATUS_FS_INITIAL;
+	v->id = id;
+	v->vm = vm;
+	vsbi_vcpu_init(v);
+}
+
+// SBI SRST (SBI 10): the guest is done. A shutdown with no reason is the
+// clean end; a reboot is not emulated, so it ends the run too.
+static enum verdict on_system_down(struct vm *vm, const struct vm_exit *e)
+{
+	vm->down = e->system_down;
+	printf("vmm: the guest asked for a %s (reason %lu): stopping the VM\n",
+	       e->system_down.type == SBI_SRST_TYPE_SHUTDOWN ? "shutdown" : "reboot",
+	       e->system_down.reason);
+	return e->system_down.reason == SBI_SRST_REASON_NONE ? STOP_OK : STOP_FAIL;
+}
+
+static enum verdict on_sbi(struct vm *vm, struct vcpu *v, struct vm_exit *e)
+{
+	switch (vsbi_handle_exit(v, e)) {
+	case EXIT_NOTHING:
+		return RESUME;
+	case EXIT_SYSTEM_DOWN:
+		return on_system_down(vm, e);
+	default:
+		printf("vmm: SBI call EID 0x%lx FID 0x%lx became a %s exit: not handled\n",
+		       e->sbi.eid, e->sbi.fid, vm_exit_reason_name(e->reason));
+		return STOP_FAIL;
+	}
+}
+
+// Guest-page faults outside RAM are device accesses (lab 9). An
+// instruction fetch there cannot be emulated.
+static enum verdict on_page_fault(struct vm *vm, struct vcpu *v, struct vm_exit *e)
+{
+	if (e->page_fault.access == GUEST_ACCESS_EXEC) {
+		vcpu_dump(v, "vmm: the guest jumped outside its RAM");
+		return STOP_FAIL;
+	}
+	if (mmio_handle_fault(&vm->bus, v, e) == MMIO_UNHANDLED) {
+		printf("vmm: guest-page fault at gpa 0x%lx not handled\n", e->page_fault.gpa);
+		return STOP_FAIL;
+	}
+	return RESUME;
+}
+
+static enum verdict vmm_handle_exit(struct vm *vm, struct vcpu *v, struct vm_exit *e)
+{
+	switch (e->reason) {
+	case EXIT_SBI_CALL:
+	case EXIT_HYPERCALL:
+		return on_sbi(vm, v, e);
+	case EXIT_NESTED_PAGE_FAULT:
+		return on_page_fault(vm, v, e);
+	case EXIT_TIMER:
+		vtimer_expired(v);
+		return RESUME;
+	case EXIT_HALT:            // wfi, already stepped over: poll again
+	case EXIT_NOTHING:
+		return RESUME;
+	case EXIT_UNKNOWN:         // vm_exit_decode() printed the dump
+		return STOP_FAIL;
+	default:
+		vcpu_dump(v, "vmm: exit not handled");
+		printf("vmm: %s exit at pc 0x%lx: stopping the guest\n",
+		       vm_exit_reason_name(e->reason), e->pc);
+		return STOP_FAIL;
+	}
+}
+
+int vmm_run(struct vm *vm)
+{
+	struct vcpu *v = &vm->vcpus[0];
+	struct vm_exit e;
+	vcpu_load(v);
+	for (;;) {
+		vcpu_run(v);
+		vm_exit_decode(v, &e);
+		vm->exits[e.reason]++;
+		enum verdict verdict = vmm_handle_exit(vm, v, &e);
+		if (verdict != RESUME) {
+			vcpu_put(v);
+			return verdict == STOP_OK ? 0 : 1;
+		}
+	}
+}
