@@ -29,6 +29,11 @@ void hyp_secondary(ulong hartid, ulong opaque)
 {
 	UNUSED(opaque);
 	struct hart_boot b = hart_boot[hartid];
+	if (!b.fn) {
+		// Not started by hart_start() (see entry.S): nothing to run.
+		for (;;)
+			wfi();
+	}
 	cpu_init(hartid);
 	b.fn(b.arg);
 	cpus[hartid].online = 0;

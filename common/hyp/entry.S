@@ -14,6 +14,15 @@
 _start:
 	li	t0, MAX_HARTS
 	bgeu	a0, t0, park            # a hart id we have no stack for
+	# Only the first hart here boots. QEMU 7.2 + OpenSBI 1.1 sometimes
+	# send a hart that hart_start() started early (during OpenSBI's own
+	# start-up) here instead of to _secondary_start: it must not zero
+	# .bss under the running boot hart. hart_start() has recorded its
+	# function already, so the secondary path is the right one.
+	la	t0, boot_claimed
+	li	t1, 1
+	amoswap.w t1, t1, (t0)
+	bnez	t1, _secondary_start
 	call	set_stack
 	ZERO_BSS
 	call	hyp_boot                # (hartid, dtb); never returns
@@ -41,6 +50,11 @@ set_stack:
 park:
 	wfi
 	j	park
+
+	.data
+	.balign 4
+boot_claimed:
+	.word	0
 
 	.section .bss.stacks
 	.balign 16

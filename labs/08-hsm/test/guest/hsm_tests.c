@@ -1,0 +1,130 @@
+// Lab 8 test guest: hart state management (SBI 9) as a guest kernel uses it.
+#include "lab8guest.h"
+
+// All secondary harts, each with its own opaque; each checks its a0/a1.
+int test_bringup(void)
+{
+	int up = 1, entry_ok = 1;
+	long err[MAX_VCPUS];
+	g.mode = MODE_RECORD;
+	g.hello = 1;
+	for (int i = 1; i < g.n; i++) {
+		err[i] = start_hart(g.base + i, opaque_for(g.base + i, 0));
+		if (err[i])
+			printf("guest: hart_start(%lu) returned %ld\n", g.base + i, err[i]);
+	}
+	for (int i = 1; i < g.n; i++) {
+		struct hart_rec *r = &g.rec[i];
+		if (err[i] || !wait_for(&r->starts, 1, WAIT_US))
+			continue;
+		up++;
+		// SBI 9.1: satp = 0 and sstatus.SIE = 0 at the start address.
+		if (r->satp != 0 || (r->sstatus & SSTATUS_SIE)) {
+			printf("guest: hart %lu started with satp 0x%lx sstatus 0x%lx\n",
+			       r->hartid, r->satp, r->sstatus);
+			entry_ok = 0;
+		}
+	}
+	fact("harts_up", "%d", up);
+	check("bringup_all", up == g.n, "%d of %d harts ran", up, g.n);
+	check("bringup_entry_state", up == g.n && entry_ok,
+	      "secondary harts start with satp = 0 and sstatus.SIE = 0");
+	return !(up == g.n && entry_ok);
+}
+
+// One hart stops and is started again, each time with a new opaque.
+int test_stopstart(void)
+{
+	ulong t = pick_target(), cycles = 3 + g.seed % 4, good = 0;
+	struct hart_rec *r = &g.rec[idx_of(t)];
+	g.mode = MODE_RECORD;
+	for (ulong round = 1; round <= cycles; round++) {
+		ulong before = r->starts, opaque = opaque_for(t, round);
+		long err = start_hart(t, opaque);
+		if (err) {
+			printf("guest: round %lu: hart_start(%lu) returned %ld\n", round, t, err);
+			break;
+		}
+		if (!wait_for(&r->starts, before + 1, WAIT_US)) {
+			printf("guest: round %lu: hart %lu did not run\n", round, t);
+			break;
+		}
+		if (r->hartid != t || r->opaque != opaque) {
+			printf("guest: round %lu: hart %lu got a0 %lu a1 0x%lx (opaque 0x%lx)\n",
+			       round, t, r->hartid, r->opaque, opaque);
+			break;
+		}
+		if (!wait_status(t, SBI_HSM_STATE_STOPPED, WAIT_US)) {
+			printf("guest: round %lu: hart %lu never became STOPPED (status %ld)\n",
+			       round, t, sbi_hart_get_status(t));
+			break;
+		}
+		good++;
+	}
+	check("stopstart_cycles", good == cycles, "%lu of %lu stop/start cycles of hart %lu",
+	      good, cycles, t);
+	return good != cycles;
+}
+
+// What another hart sees: STOPPED -> START_PENDING/STARTED -> STARTED -> STOPPED.
+int test_status(void)
+{
+	ulong t = pick_target();
+	struct hart_rec *r = &g.rec[idx_of(t)];
+	int fails = 0;
+	long s = sbi_hart_get_status(t);
+	fails += !check("status_stopped_before", s == SBI_HSM_STATE_STOPPED,
+			"hart %lu before hart_start: %ld (STOPPED = 1)", t, s);
+	g.mode = MODE_HOLD;
+	g.release = 0;
+	long err = start_hart(t, opaque_for(t, 7));
+	s = sbi_hart_get_status(t);
+	fails += !check("status_after_start", err == 0 && (s == SBI_HSM_STATE_START_PENDING ||
+							   s == SBI_HSM_STATE_STARTED),
+			"hart_start %ld, then status %ld (START_PENDING = 2 or STARTED = 0)", err, s);
+	int ran = err == 0 && wait_for(&r->running, 1, WAIT_US);
+	s = sbi_hart_get_status(t);
+	fails += !check("status_started", ran && s == SBI_HSM_STATE_STARTED,
+			"hart %lu %s, status %ld (STARTED = 0)", t, ran ? "runs" : "never ran", s);
+	s = sbi_hart_get_status(g.base);
+	fails += !check("status_self", s == SBI_HSM_STATE_STARTED,
+			"the calling hart's own status: %ld", s);
+	g.release = 1;
+	int stopped = ran && wait_status(t, SBI_HSM_STATE_STOPPED, WAIT_US);
+	fails += !check("status_stopped_after", stopped,
+			"after hart_stop, hart %lu is %ld", t, sbi_hart_get_status(t));
+	long bad1 = sbi_hart_get_status(g.base + g.n), bad2 = sbi_hart_get_status(~0UL);
+	fails += !check("status_invalid", bad1 == SBI_ERR_INVALID_PARAM &&
+			bad2 == SBI_ERR_INVALID_PARAM,
+			"get_status of harts %lu and -1: %ld, %ld (INVALID_PARAM = -3)",
+			g.base + g.n, bad1, bad2);
+	return fails;
+}
+
+// SBI 9.1's errors: no such hart, a hart that is already running.
+int test_errors(void)
+{
+	ulong t = pick_target();
+	int fails = 0;
+	long e1 = start_hart(g.base + g.n, 1), e2 = start_hart(~0UL, 1);
+	long e3 = g.base ? start_hart(g.base - 1, 1) : SBI_ERR_INVALID_PARAM;
+	fails += !check("start_invalid", e1 == SBI_ERR_INVALID_PARAM &&
+			e2 == SBI_ERR_INVALID_PARAM && e3 == SBI_ERR_INVALID_PARAM,
+			"hart_start of harts %lu, -1, base-1: %ld, %ld, %ld (INVALID_PARAM = -3)",
+			g.base + g.n, e1, e2, e3);
+	long e4 = start_hart(g.base, 1);
+	fails += !check("start_self_available", e4 == SBI_ERR_ALREADY_AVAILABLE,
+			"hart_start of the calling hart: %ld (ALREADY_AVAILABLE = -6)", e4);
+	g.mode = MODE_HOLD;
+	g.release = 0;
+	long e5 = start_hart(t, opaque_for(t, 9));
+	int ran = e5 == 0 && wait_for(&g.rec[idx_of(t)].running, 1, WAIT_US);
+	long e6 = start_hart(t, opaque_for(t, 10));
+	fails += !check("start_started_available", ran && e6 == SBI_ERR_ALREADY_AVAILABLE,
+			"hart %lu: first start %ld (%s), second %ld (ALREADY_AVAILABLE = -6)",
+			t, e5, ran ? "it runs" : "it never ran", e6);
+	g.release = 1;
+	if (ran)
+		wait_status(t, SBI_HSM_STATE_STOPPED, WAIT_US);
+	return fails;
+}

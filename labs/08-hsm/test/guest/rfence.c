@@ -1,0 +1,81 @@
+// Lab 8 test guest: a remote fence (SBI 8.2, remote_sfence_vma) that must
+// reach another hart's TLB.
+//
+// Both harts could use one Sv39 page table (Priv. 4.4): RAM identity-mapped
+// by a 1 GiB page, and TEST_VA mapped by a 4 KiB page to page_a. The
+// target hart enables it and reads TEST_VA (value A: its TLB now holds the
+// translation). The boot hart then points the leaf at page_b and asks for
+// a remote sfence.vma on the target; after it, the target must read B.
+#include "lab8guest.h"
+
+#define TEST_VA     0xC0000000UL          // VPN[2] = 3, VPN[1] = VPN[0] = 0
+#define PTE_LEAF    (PTE_V | PTE_R | PTE_W | PTE_A | PTE_D)
+#define PTE_TABLE   PTE_V
+#define PTE_FOR(pa, flags) ((((ulong)(pa)) >> PAGE_SHIFT) << PTE_PPN_SHIFT | (flags))
+
+static ulong root[512] __attribute__((aligned(PAGE_SIZE)));
+static ulong l1[512] __attribute__((aligned(PAGE_SIZE)));
+static ulong l0[512] __attribute__((aligned(PAGE_SIZE)));
+static ulong page_a[512] __attribute__((aligned(PAGE_SIZE)));
+static ulong page_b[512] __attribute__((aligned(PAGE_SIZE)));
+
+static ulong read_test_va(void)
+{
+	return *(volatile ulong *)TEST_VA;
+}
+
+void rfence_secondary(int me)
+{
+	struct hart_rec *r = &g.rec[me];
+	csr_write(satp, SATP_MODE_SV39 << SATP_MODE_SHIFT | (ulong)root >> PAGE_SHIFT);
+	asm volatile("sfence.vma zero, zero" ::: "memory");
+	g.got1 = read_test_va();
+	r->running = 1;
+	ulong t0 = now_us();
+	while (!g.peek && now_us() - t0 < WAIT_US)
+		;
+	g.got_peek = read_test_va();       // no fence yet: may still be A
+	asm volatile("fence rw, rw" ::: "memory");
+	r->done = 1;
+	while (!g.go && now_us() - t0 < 2 * WAIT_US)
+		;
+	g.got2 = read_test_va();           // after the remote fence: must be B
+	csr_write(satp, 0);
+	asm volatile("sfence.vma zero, zero" ::: "memory");
+	asm volatile("fence rw, rw" ::: "memory");
+	r->done = 2;
+}
+
+int test_rfence(void)
+{
+	ulong t = pick_target();
+	int ti = idx_of(t);
+	struct hart_rec *r = &g.rec[ti];
+	ulong a = opaque_for(t, 11), b = opaque_for(t, 12);
+	page_a[0] = a;
+	page_b[0] = b;
+	root[2] = PTE_FOR(RAM_BASE, PTE_LEAF | PTE_X);   // 0x80000000: 1 GiB identity
+	root[3] = PTE_FOR(l1, PTE_TABLE);
+	l1[0] = PTE_FOR(l0, PTE_TABLE);
+	l0[0] = PTE_FOR(page_a, PTE_LEAF);
+	asm volatile("fence rw, rw" ::: "memory");
+	g.mode = MODE_RFENCE;
+	long err = start_hart(t, opaque_for(t, 13)), ret = -100;
+	int ran = err == 0 && wait_for(&r->running, 1, WAIT_US);
+	if (ran) {
+		l0[0] = PTE_FOR(page_b, PTE_LEAF);          // change the mapping ...
+		asm volatile("fence rw, rw" ::: "memory");
+		g.peek = 1;                                 // (what a stale TLB shows)
+		wait_for(&r->done, 1, WAIT_US);
+		ret = sbi_ecall(SBI_EXT_RFENCE, SBI_RFENCE_SFENCE_VMA, 1UL << ti, g.base,
+				TEST_VA, PAGE_SIZE, 0, 0).error;   // ... and fence it there
+		g.go = 1;
+		wait_for(&r->done, 2, WAIT_US);
+	}
+	fact("rfence_stale_before_fence", "%s", g.got_peek == a ? "yes" : "no");
+	check("rfence_call", ran && ret == 0, "remote_sfence_vma(hart %lu): %ld", t, ret);
+	check("rfence_effect", ran && ret == 0 && g.got1 == a && r->done == 2 && g.got2 == b,
+	      "hart %lu read 0x%lx before and 0x%lx after the fence (A = 0x%lx, B = 0x%lx)",
+	      t, g.got1, g.got2, a, b);
+	return !(ran && ret == 0 && g.got1 == a && g.got2 == b);
+}

@@ -1,0 +1,124 @@
+// Lab 8 reference solution: the HSM state machine of each vCPU (SBI 9).
+//
+// One vCPU per physical hart. A vCPU's state changes on two harts: the
+// caller of hart_start moves it STOPPED -> START_PENDING, its own hart
+// START_PENDING -> STARTED and STARTED -> STOPPED (hart_stop). Every change
+// and every read of a state happens under vm->lock, so two harts racing to
+// start the same vCPU cannot both succeed (SBI 9.1: the loser gets
+// SBI_ERR_ALREADY_AVAILABLE).
+#include "hyp.h"
+#include "vcpu.h"
+#include "vsbi.h"
+#include "smpvm.h"
+
+struct smp_vm *smpvm_active;
+
+// SBI 9.4: the two suspend types the spec defines by default.
+#define HSM_SUSPEND_RETENTIVE      0x00000000UL
+#define HSM_SUSPEND_NON_RETENTIVE  0x80000000UL
+#define HSM_SUSPEND_PLATFORM_BIT   0x10000000UL   // 0x10000000-0x7fffffff: platform
+// Pending VS interrupts that end a retentive suspend (hip: hvip's bits and
+// the Sstc timer's VSTIP, Priv. 8.2.3).
+#define HIP_VS_ANY  (HVIP_VSSIP | HVIP_VSTIP | HVIP_VSEIP)
+
+static void set_state(struct smp_vm *vm, struct vcpu_smp *s, int state)
+{
+	spin_lock(&vm->lock);
+	s->state = state;
+	spin_unlock(&vm->lock);
+}
+
+long hsm_cpu_up(struct smp_vm *vm, const struct vm_exit_cpu_up *up)
+{
+	struct vcpu *t = smpvm_vcpu_by_hartid(vm, up->target);
+	if (!t)
+		return SBI_ERR_INVALID_PARAM;
+	struct vcpu_smp *s = smpvm_smp(vm, t);
+	spin_lock(&vm->lock);
+	if (s->state != SBI_HSM_STATE_STOPPED) {
+		spin_unlock(&vm->lock);
+		return SBI_ERR_ALREADY_AVAILABLE;
+	}
+	s->start_entry = up->entry;
+	s->start_opaque = up->arg;
+	s->state = SBI_HSM_STATE_START_PENDING;
+	spin_unlock(&vm->lock);
+	vipi_send(vm, smpvm_index(vm, t), VIPI_REQ_WAKE);
+	return SBI_SUCCESS;
+}
+
+void hsm_cpu_down(struct smp_vm *vm, struct vcpu *v)
+{
+	set_state(vm, smpvm_smp(vm, v), SBI_HSM_STATE_STOPPED);
+}
+
+// SBI 9.1: the new hart starts at start_addr in S-mode (VS for us) with
+// a0 = hartid, a1 = opaque, satp = 0 and sstatus.SIE = 0; everything else
+// is undefined, so a clean slate is the safe choice.
+static void vcpu_start_state(struct vcpu *v, ulong entry, ulong opaque)
+{
+	ulong delta = v->vs.htimedelta;       // the VM's clock, kept
+	vcpu_init(v, entry, v->hartid, opaque);
+	memset(&v->vs, 0, sizeof(v->vs));     // vsatp = 0, vsstatus.SIE = 0, no hvip
+	v->vs.htimedelta = delta;
+	vsbi_vcpu_init(v);
+	// The previous run of this vCPU may have left translations of its old
+	// page tables in this hart's TLB, tagged with the same VMID.
+	hfence_vvma_all();
+}
+
+int hsm_wait_start(struct smp_vm *vm, struct vcpu *v)
+{
+	struct vcpu_smp *s = smpvm_smp(vm, v);
+	for (;;) {
+		vipi_handle(vm, v);
+		if (vm->down)
+			return 0;
+		spin_lock(&vm->lock);
+		if (s->state == SBI_HSM_STATE_START_PENDING) {
+			vcpu_start_state(v, s->start_entry, s->start_opaque);
+			s->state = SBI_HSM_STATE_STARTED;
+			spin_unlock(&vm->lock);
+			return 1;
+		}
+		spin_unlock(&vm->lock);
+		// A host IPI (vipi_send) wakes us: sie.SSIE is set, and wfi
+		// resumes on a pending enabled interrupt even with SIE = 0.
+		wfi();
+	}
+}
+
+long hsm_get_status(struct smp_vm *vm, ulong hartid, ulong *state)
+{
+	struct vcpu *t = smpvm_vcpu_by_hartid(vm, hartid);
+	if (!t)
+		return SBI_ERR_INVALID_PARAM;
+	spin_lock(&vm->lock);
+	*state = (ulong)smpvm_smp(vm, t)->state;
+	spin_unlock(&vm->lock);
+	return SBI_SUCCESS;
+}
+
+// SBI 9.4, retentive only: like wfi, the call returns once an interrupt
+// is pending for the vCPU (enabled or not), with every register kept.
+long hsm_suspend(struct smp_vm *vm, struct vcpu *v, ulong type, ulong resume_addr,
+		 ulong opaque)
+{
+	UNUSED(resume_addr);
+	UNUSED(opaque);
+	if (type == HSM_SUSPEND_NON_RETENTIVE)
+		return SBI_ERR_NOT_SUPPORTED;
+	if (type != HSM_SUSPEND_RETENTIVE)
+		return (type & HSM_SUSPEND_PLATFORM_BIT) && type < HSM_SUSPEND_NON_RETENTIVE
+			? SBI_ERR_NOT_SUPPORTED : SBI_ERR_INVALID_PARAM;
+	struct vcpu_smp *s = smpvm_smp(vm, v);
+	set_state(vm, s, SBI_HSM_STATE_SUSPENDED);
+	for (;;) {
+		vipi_handle(vm, v);
+		if (vm->down || (csr_read(hip) & HIP_VS_ANY))
+			break;
+		wfi();
+	}
+	set_state(vm, s, SBI_HSM_STATE_STARTED);
+	return SBI_SUCCESS;
+}
