@@ -47,9 +47,25 @@ class SpecError(Exception):
     """A lab.json that does not follow the format (a kit bug, not a student's)."""
 
 
+CHECK_KEYS = {"name", "points", "hint", "fact", "equals", "check", "expect", "absent", "exit"}
+TEST_KEYS = {"name", "description", "scenario", "host", "qemu", "timeout", "seed", "bootargs",
+             "input", "checks"}
+QEMU_KEYS = {"smp", "mem", "cpu", "icount", "args"}
+
+
+def _no_unknown_keys(d, known, where):
+    """A misspelled key ("expcet") would silently make a check that cannot
+    fail: refuse it."""
+    unknown = sorted(set(d) - known)
+    if unknown:
+        raise SpecError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; "
+                        f"known: {', '.join(sorted(known))}")
+
+
 class Check:
     def __init__(self, d, where):
         _need_dict(d, where)
+        _no_unknown_keys(d, CHECK_KEYS, where)
         self.name = _req(d, "name", str, where)
         self.points = _req(d, "points", (int, float), where)
         if isinstance(self.points, bool) or self.points < 0:
@@ -77,6 +93,7 @@ class Check:
 class Test:
     def __init__(self, d, lab, where):
         _need_dict(d, where)
+        _no_unknown_keys(d, TEST_KEYS, where)
         self.lab = lab
         self.name = _req(d, "name", str, where)
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.name):
@@ -90,6 +107,7 @@ class Test:
         self.hidden = False     # set for instructor-only tests (grader/hidden.py)
         self.host = _opt(d, "host", bool, where, False)
         q = _opt(d, "qemu", dict, where, {})
+        _no_unknown_keys(q, QEMU_KEYS, f"{where}: qemu")
         self.smp = _number(q.get("smp", 1), int, f"{where}: qemu 'smp'", minimum=1)
         self.mem = str(q.get("mem", "128M"))
         try:

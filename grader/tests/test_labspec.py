@@ -123,6 +123,15 @@ class MalformedTest(unittest.TestCase):
             lambda s: s["tests"][0].update(input=[{"wait": "[", "send": "x"}])),
             "input step 1", "bad regex")
 
+    def test_unknown_keys_are_refused(self):
+        # A typo would otherwise leave a check with fewer conditions than meant.
+        self.assertSpecError(self.mutate(
+            lambda s: s["tests"][0]["checks"][1].update(expcet="x")), "check 2", "'expcet'")
+        self.assertSpecError(self.mutate(
+            lambda s: s["tests"][0].update(timout=3)), "test 1", "'timout'")
+        self.assertSpecError(self.mutate(
+            lambda s: s["tests"][0]["qemu"].update(ncpu=2)), "qemu", "'ncpu'")
+
     def test_duplicate_test_names(self):
         self.assertSpecError(self.mutate(lambda s: s["tests"].append(s["tests"][0])),
                              "duplicate test names", "one")
