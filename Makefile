@@ -37,6 +37,14 @@ VARIANT := student
 srcdir = labs/$(1)
 endif
 
+# BENCH=1 (make bench, docs/bench.md): lab n's harness and guest program come
+# from solutions/bench/ instead of labs/NN-name/test/, built in its own dir.
+TESTDIR := $(LABDIR)/test
+ifeq ($(BENCH),1)
+TESTDIR := solutions/bench
+VARIANT := $(VARIANT)-bench
+endif
+
 BUILD := build/$(LABNAME)-$(VARIANT)
 KERNEL := $(BUILD)/hyp.elf
 
@@ -77,17 +85,17 @@ srcs_in = $(wildcard $(1)/*.c $(1)/*.S)
 COMMON_LIB := $(call srcs_in,common/lib)
 HYP_SRCS := $(call srcs_in,common/hyp) $(COMMON_LIB) \
 	$(foreach d,$(LABS_UPTO),$(call srcs_in,$(call srcdir,$(d)))) \
-	$(call srcs_in,$(LABDIR)/test)
+	$(call srcs_in,$(TESTDIR))
 # guest_*.{c,S} in common/hyp embed and load a guest: only for labs with one.
 HYP_SRCS := $(filter-out common/hyp/guest_%,$(HYP_SRCS))
-GUEST_SRCS := $(call srcs_in,$(LABDIR)/test/guest)
+GUEST_SRCS := $(call srcs_in,$(TESTDIR)/guest)
 GUEST_BASE := 0x81000000
 # A lab's test/lab.mk may set GUEST_BASE and add harness helpers from
 # common/harness/ to HARNESS_SRCS.
 HARNESS_SRCS :=
 HOST_TEST_SRCS :=
 HOST_STUDENT_SRCS :=
--include $(LABDIR)/test/lab.mk
+-include $(TESTDIR)/lab.mk
 HYP_SRCS += $(HARNESS_SRCS)
 
 ifneq ($(GUEST_SRCS),)
@@ -222,6 +230,12 @@ grade:  ## grade LAB (or every lab), e.g. make grade LAB=1
 
 test:  ## the kit proves itself: solutions full marks, skeletons zero, unit tests, gdb
 	@$(PYTHON) -m grader selftest $(GRADEFLAGS)
+
+# Instructors (docs/bench.md): the reference's costs, measured (not part of make test).
+.PHONY: bench
+bench:  ## instructors: measure the reference hypervisor (exits, U-Boot, grading time)
+	@if [ ! -d solutions/bench ]; then echo "make bench: measures the reference solutions (instructors' copy only)" >&2; exit 2; fi
+	@$(PYTHON) -m grader.bench $(BENCHFLAGS)
 
 # Instructors (docs/instructors.md): the student repository, and Gradescope.
 .PHONY: handout gradescope

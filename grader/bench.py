@@ -1,0 +1,290 @@
+"""make bench: what the reference hypervisor costs (docs/bench.md).
+
+    python3 -m grader.bench [--reps N] [--uboot-reps N] [--no-grade]
+
+Instructor-side, not part of make test. Builds the bench image (lab 10's
+reference VMM with solutions/bench/ as harness and guest: make LAB=10
+SOLUTION=1 BENCH=1) and prints one table, every figure from this run:
+
+- instructions per round trip (null hypercall, MMIO read of the UART's LSR,
+  G-stage fault mapped on demand / skipped, DBCN write of 64 bytes), counted
+  by the guest with rdinstret under -icount shift=0 (exact: instret counts
+  every instruction, in VS, HS and M-mode alike);
+- the floor of an ecall round trip, next to switch.S as built (objdump);
+- where one round trip's instructions go (the profile scenario);
+- U-Boot to its "=>" prompt under lab 10's reference vs natively, alternating,
+  wall-clock medians;
+- the wall time of make grade SOLUTION=1 for every lab.
+Medians over --reps QEMU runs (each guest probe is itself a median of 5).
+"""
+
+import argparse
+import os
+import re
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+from . import labspec, qemu
+
+ROOT = labspec.ROOT
+QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
+BENCH_ELF = os.path.join(ROOT, "build", "10-guest-sol-bench", "hyp.elf")
+LAB10_ELF = os.path.join(ROOT, "build", "10-guest-sol", "hyp.elf")
+UBOOT_BIN = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
+UBOOT_ELF = "/usr/lib/u-boot/qemu-riscv64_smode/uboot.elf"
+UBOOT_GPA = "0x81000000"           # the Makefile's RUN_GUEST_ADDR
+NONCE = "bench"
+
+# The issue's targets.
+TARGET_ECALL = 100                  # instructions per ecall round trip
+TARGET_UBOOT = 1.3                  # U-Boot under the hypervisor / native
+TARGET_GRADE = 15.0                 # seconds for make grade SOLUTION=1, all labs
+
+# The floor of a null-hypercall round trip: what any world switch that
+# keeps the guest's registers in memory cannot leave out (docs/bench.md).
+FLOOR_PARTS = [
+    ("guest ecall (the trap itself)", 1),
+    ("csrrw a0, sscratch, a0 (free a register, find the vCPU)", 1),
+    ("save x1..x31 (30 sd + csrr sscratch + sd for a0)", 32),
+    ("csrr scause + branch: is it an ecall?", 2),
+    ("a7 == hypercall EID? (li + bne)", 2),
+    ("a0 = 0 (SBI_SUCCESS) in the saved frame", 1),
+    ("sepc += 4 (csrr, addi, csrw)", 3),
+    ("csrw sscratch, a0 (re-arm for the next exit)", 1),
+    ("restore x1..x31 (31 ld)", 31),
+    ("sret", 1),
+]
+
+FACT_RE = re.compile(r"^FACT " + NONCE + r" (\S+) (.*)$", re.M)
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, cwd=ROOT, **kw)
+
+
+def build():
+    for extra in (["BENCH=1"], []):
+        r = sh(["make", "-s", "LAB=10", "SOLUTION=1"] + extra, capture_output=True, text=True)
+        if r.returncode:
+            sys.stderr.write(r.stdout + r.stderr)
+            sys.exit("bench: build failed: make LAB=10 SOLUTION=1 " + " ".join(extra))
+
+
+def kv(text):
+    return {k: v for k, v in (w.split("=", 1) for w in text.split() if "=" in w)}
+
+
+def run_bench(test):
+    """One icount run of the bench image; {name: {key: value}} of its facts."""
+    cmd = [QEMU, "-machine", "virt", "-nographic", "-bios", "default", "-no-reboot",
+           "-cpu", "rv64", "-smp", "1", "-m", "256M", "-icount", "shift=0,sleep=off",
+           "-kernel", BENCH_ELF, "-append", f"test={test} nonce={NONCE}"]
+    res = qemu.run(cmd, timeout=60)
+    if "hyp: shutdown (ok)" not in res.text:
+        sys.stderr.write(res.text[-3000:])
+        sys.exit(f"bench: scenario {test} did not end cleanly")
+    facts = {}
+    for key, value in FACT_RE.findall(res.text):
+        name, _, rest = value.partition(" ")
+        facts[f"{key}:{name}"] = kv(rest)
+    return facts
+
+
+def per_op(f):
+    """Instructions one op costs: (loop with op - loop with nop) / n + the op."""
+    return (int(f["op"]) - int(f["base"])) / int(f["n"]) + 1
+
+
+def median_runs(test, reps):
+    runs = [run_bench(test) for _ in range(reps)]
+    out = {}
+    for key in runs[0]:
+        if key.startswith("probe:"):
+            out[key] = statistics.median(per_op(r[key]) for r in runs)
+        else:
+            out[key] = runs[0][key]
+    return out, runs
+
+
+def switch_static():
+    """Instructions of switch.S as built: entry (vcpu_switch_to_guest up to
+    sret) and exit (vcpu_exit_vector up to ret)."""
+    objdump = os.environ.get("OBJDUMP", "riscv64-unknown-elf-objdump")
+    dis = sh([objdump, "-d", "--no-show-raw-insn", BENCH_ELF], capture_output=True,
+             text=True).stdout
+    counts = {}
+    for sym in ("vcpu_switch_to_guest", "vcpu_exit_vector", "vcpu_run"):
+        m = re.search(r"<" + sym + r">:\n(.*?)(?:\n\n|\n[0-9a-f]+ <)", dis, re.S)
+        lines = [ln for ln in m.group(1).splitlines() if re.match(r"\s+[0-9a-f]+:\s", ln)]
+        counts[sym] = lines
+    return counts
+
+
+# ---- U-Boot wall clock ------------------------------------------------------
+def uboot_cmd(native):
+    common = [QEMU, "-machine", "virt", "-nographic", "-bios", "default", "-no-reboot",
+              "-cpu", "rv64", "-smp", "1", "-m", "512M"]
+    if native:
+        return common + ["-kernel", UBOOT_ELF]
+    size = os.path.getsize(UBOOT_BIN)
+    return common + ["-kernel", LAB10_ELF, "-append",
+                     f"test=run nonce={NONCE} guest_size={size} guest_mem=134217728",
+                     "-device", f"loader,file={UBOOT_BIN},addr={UBOOT_GPA},force-raw=on"]
+
+
+# Serial output that marks a phase of a U-Boot boot: the hypervisor's banner,
+# the VMM starting the guest (lab 10 harness), U-Boot's banner.
+MARKS = {"hyp": b"hyp: RISC-V", "vmm": b"vmm: booting", "banner": b"U-Boot 20"}
+
+
+def time_to_prompt(native, timeout=30.0):
+    """Seconds from starting QEMU to each mark and to U-Boot's '=>' prompt
+    ("prompt"). The autoboot countdown is stopped by a key as soon as it
+    appears."""
+    start = time.monotonic()
+    proc = subprocess.Popen(uboot_cmd(native), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
+    out, sent, seen = b"", False, {}
+    try:
+        while time.monotonic() - start < timeout:
+            ready, _, _ = select.select([proc.stdout], [], [], 0.01)
+            if ready:
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                out += chunk
+            now = time.monotonic() - start
+            for name, text in MARKS.items():
+                if name not in seen and text in out:
+                    seen[name] = now
+            if not sent and b"Hit any key to stop autoboot" in out:
+                proc.stdin.write(b" ")
+                proc.stdin.flush()
+                sent = True
+                out = out[out.index(b"Hit any key"):]
+            elif sent and b"=> " in out:
+                seen["prompt"] = now
+                break
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+    if "prompt" not in seen or "banner" not in seen:
+        sys.exit(f"bench: U-Boot ({'native' if native else 'hypervisor'}) gave no prompt "
+                 f"within {timeout:.0f} s")
+    return seen
+
+
+def uboot_ratio(reps):
+    """Per side, the samples: (QEMU start to prompt, VM set-up, U-Boot
+    banner to prompt); VM set-up is 0 natively."""
+    hyp, native = [], []
+    for _ in range(reps):            # alternate, so that load drifts hit both alike
+        for side, is_native in ((native, True), (hyp, False)):
+            m = time_to_prompt(is_native)
+            setup = m["vmm"] - m["hyp"] if "vmm" in m and "hyp" in m else 0.0
+            side.append((m["prompt"], setup, m["prompt"] - m["banner"]))
+    return hyp, native
+
+
+def grade_time():
+    start = time.monotonic()
+    r = sh(["make", "-s", "grade", "SOLUTION=1"], capture_output=True, text=True)
+    return time.monotonic() - start, r.returncode, r.stdout
+
+
+# ---- the table --------------------------------------------------------------
+def row(what, value, target="", note=""):
+    print(f"  {what:<44} {value:>12}  {target:<12} {note}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python3 -m grader.bench", description=__doc__.split("\n")[0])
+    ap.add_argument("--reps", type=int, default=3, help="QEMU runs per icount scenario")
+    ap.add_argument("--uboot-reps", type=int, default=5, help="U-Boot boots per side")
+    ap.add_argument("--no-grade", action="store_true", help="skip timing make grade")
+    ap.add_argument("--no-uboot", action="store_true", help="skip the U-Boot comparison")
+    args = ap.parse_args(argv)
+    if not shutil.which(QEMU):
+        sys.exit(f"bench: {QEMU} not found (make setup)")
+    t_start = time.monotonic()
+    build()
+
+    micro, _ = median_runs("micro", args.reps)
+    fault, _ = median_runs("fault", args.reps)
+    prof = run_bench("profile")
+    sw = switch_static()
+    n_entry = len(sw["vcpu_switch_to_guest"])
+    n_exit = len(sw["vcpu_exit_vector"])
+    n_run = len(sw["vcpu_run"])
+    floor = sum(n for _, n in FLOOR_PARTS)
+
+    print()
+    print("make bench: the reference hypervisor (labs 1-10 solutions), QEMU "
+          + sh([QEMU, "--version"], capture_output=True, text=True).stdout.split()[3])
+    print(f"  {'instructions per round trip (icount, exact)':<44} {'measured':>12}  {'target':<12}")
+    ecall = micro["probe:ecall"]
+    row("null hypercall (VS ecall), vmm_run()", f"{ecall:.1f}", f"<= {TARGET_ECALL}",
+        "MISSED" if ecall > TARGET_ECALL else "met")
+    row("  floor: 31 saves + 31 restores + CSRs + sret", f"{floor}", "", "(see docs/bench.md)")
+    row("  switch.S as built: entry + exit", f"{n_entry + n_exit}", "",
+        f"entry {n_entry} (to sret), exit {n_exit} (to ret); vcpu_run body {n_run} (static)")
+    row("MMIO read (UART LSR, lab 9 path)", f"{micro['probe:mmio_read']:.1f}")
+    row("G-stage fault, page mapped on demand", f"{fault['probe:fault_map']:.1f}", "",
+        "bench_run(); gstage_map + hfence.gvma")
+    row("G-stage fault, load skipped", f"{fault['probe:fault_skip']:.1f}", "", "bench_run()")
+    row("DBCN write of 64 bytes (lab 7)", f"{micro['probe:dbcn64']:.1f}", "",
+        "includes 64 legacy putchars to OpenSBI (M-mode)")
+    row("  check: null hypercall under bench_run()", f"{fault['probe:ecall_loop']:.1f}", "",
+        "same dispatch as vmm_run(), own loop")
+    print()
+    print("  where one round trip goes (profile: rdinstret around each step, first exit dropped)")
+    for key, f in sorted(prof.items()):
+        if key.startswith("profile:"):
+            n = int(f["n"])
+            what = {"nothing": "null hypercall", "mmio_read": "MMIO read"}.get(key[8:], key[8:])
+            row(f"  {what}: run / decode / handle",
+                f"{int(f['run']) / n:.0f}/{int(f['decode']) / n:.0f}/{int(f['handle']) / n:.0f}", "",
+                "run = vcpu_run(): switch + guest loop")
+    for key, f in sorted(prof.items()):
+        if key.startswith("part:"):
+            row(f"  of which {key[5:]}", f["insns"], "", f"{f.get('bytes', '')} bytes" if "bytes" in f else "")
+    if not args.no_uboot:
+        hs, ns = uboot_ratio(args.uboot_reps)
+        med = lambda xs, i: statistics.median(x[i] for x in xs)
+        hyp = [med(hs, i) for i in range(3)]
+        native = [med(ns, i) for i in range(3)]
+        print()
+        print(f"  U-Boot, wall clock (no icount), medians of {args.uboot_reps} alternating boots;"
+              " seconds:  QEMU start->'=>' | VM set-up | U-Boot banner->'=>'")
+        row("under lab 10's reference VMM", " | ".join(f"{x:.3f}" for x in hyp), "",
+            "to '=>': " + " ".join(f"{x[0]:.2f}" for x in hs))
+        row("natively (-kernel uboot.elf)", " | ".join(f"{x:.3f}" for x in native), "",
+            "to '=>': " + " ".join(f"{x[0]:.2f}" for x in ns))
+        for i, what in ((0, "ratio, QEMU start to prompt"), (2, "ratio, U-Boot banner to prompt")):
+            ratio = hyp[i] / native[i]
+            row(what, f"{ratio:.2f}x", f"<= {TARGET_UBOOT}x",
+                "MISSED" if ratio > TARGET_UBOOT else "met")
+        row("  without the VM set-up", f"{(hyp[0] - hyp[1]) / native[0]:.2f}x", "",
+            "(QEMU start to prompt minus set-up) / native")
+    if not args.no_grade:
+        took, rc, out = grade_time()
+        print()
+        row(f"make grade SOLUTION=1, all labs ({os.cpu_count()} cores)", f"{took:.1f} s",
+            f"<= {TARGET_GRADE:.0f} s",
+            ("MISSED" if took > TARGET_GRADE else "met") + ("" if rc == 0 else f"; exit {rc}"))
+        last = [ln for ln in out.splitlines() if ln.strip()][-1:] or [""]
+        row("  grader's last line", "", "", last[0].strip()[:60])
+    print(f"\nmake bench took {time.monotonic() - t_start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+// bench.c: the harness of the bench image (make bench, docs/bench.md).
+//
+// Built as lab 10's reference VMM with this file instead of lab 10's
+// harness (make LAB=10 SOLUTION=1 BENCH=1). Scenarios (bootarg test=):
+//   micro    the bench guest under the reference run loop vmm_run(): ecall,
+//            MMIO read and DBCN round trips, counted by the guest itself
+//   fault    the same guest under bench_run(), vmm_run()'s dispatch plus
+//            a G-stage fault handler (map the page / skip the load)
+//   profile  bench_run() reading instret around each step of every exit:
+//            where the instructions of one round trip go
+//   ecall    vmm_run(), the guest makes 1000 null hypercalls and nothing else
+//            (a short run to trace, e.g. with QEMU -d exec)
+//   run      U-Boot (or any raw image), exactly as lab 10's "run"
+#include "hyp.h"
+#include "hypinit.h"
+#include "vsbi.h"
+#include "vmm.h"
+#include "bench.h"
+
+extern const char guest_image_start[];
+ulong guest_image_size(void);
+int vm_create(struct vm *vm, ulong ram_size, int nvcpus);   // lab 10's vm.c
+
+static struct vm vm;
+static void *map_page;   // host page behind every page mapped on demand
+
+// The null hypercall; anything else is not supported.
+long vsbi_hypercall(struct vcpu *v, ulong nr, const ulong *args, ulong *value)
+{
+	UNUSED(v);
+	UNUSED(args);
+	*value = 0;
+	return nr == BENCH_HC_NULL ? SBI_SUCCESS : SBI_ERR_NOT_SUPPORTED;
+}
+
+// Lab 10's VM set-up: image, device tree, UART. img/size: the raw image.
+static int vm_prepare(const void *img, ulong size, ulong mem, const char *bootargs)
+{
+	struct hyp_caps caps;
+	hyp_hart_init(&caps);
+	deleg_init();
+	vsbi_init(&caps);
+	if (vm_create(&vm, mem, 1))
+		return -1;
+	vm.caps = caps;
+	snprintf(vm.bootargs, sizeof(vm.bootargs), "%s", bootargs);
+	enum image_error err = vm_load_image(&vm, img, size);
+	if (err != IMAGE_OK) {
+		printf("bench: cannot load the image (%lu bytes): error %d\n", size, err);
+		return -1;
+	}
+	vm.dtb_gpa = GUEST_DTB_GPA;
+	vm.dtb_size = vm_build_dtb(&vm, vm_gpa_to_hva(&vm, GUEST_DTB_GPA, GUEST_DTB_MAX),
+				   GUEST_DTB_MAX);
+	if (vm.dtb_size == 0 || vm_devices_init(&vm))
+		return -1;
+	vm_vcpu_init(&vm, 0, 0);
+	return 0;
+}
+
+// ---- bench_run(): vmm_run()'s loop with a G-stage fault handler --------------
+enum verdict { RESUME, STOP_OK, STOP_FAIL };
+
+static int in_window(ulong gpa, ulong base, ulong size)
+{
+	return gpa >= base && gpa - base < size;
+}
+
+static enum verdict on_page_fault(struct vm *vm, struct vcpu *v, struct vm_exit *e)
+{
+	ulong gpa = e->page_fault.gpa;
+	if (in_window(gpa, BENCH_MAP_GPA, BENCH_MAP_SIZE)) {
+		// Demand paging: map the page, leave sepc at the load (vmexit.h:
+		// the retried load now succeeds). gstage_map() ends with hfence.gvma.
+		if (gstage_map(vm->root, gpa & ~(PAGE_SIZE - 1), (ulong)map_page, PAGE_SIZE, PTE_R))
+			return STOP_FAIL;
+		return RESUME;
+	}
+	if (in_window(gpa, BENCH_SKIP_GPA, BENCH_SKIP_SIZE) && e->page_fault.insn.len) {
+		v->sepc += e->page_fault.insn.len;   // nothing there: skip the load
+		return RESUME;
+	}
+	if (e->page_fault.access == GUEST_ACCESS_EXEC)
+		return STOP_FAIL;
+	return mmio_handle_fault(&vm->bus, v, e) == MMIO_UNHANDLED ? STOP_FAIL : RESUME;
+}
+
+static enum verdict handle_exit(struct vm *vm, struct vcpu *v, struct vm_exit *e)
+{
+	switch (e->reason) {
+	case EXIT_SBI_CALL:
+	case EXIT_HYPERCALL:
+		switch (vsbi_handle_exit(v, e)) {
+		case EXIT_NOTHING:
+			return RESUME;
+		case EXIT_SYSTEM_DOWN:
+			vm->down = e->system_down;
+			return e->system_down.reason == SBI_SRST_REASON_NONE ? STOP_OK : STOP_FAIL;
+		default:
+			return STOP_FAIL;
+		}
+	case EXIT_NESTED_PAGE_FAULT:
+		return on_page_fault(vm, v, e);
+	case EXIT_TIMER:
+		vtimer_expired(v);
+		return RESUME;
+	case EXIT_HALT:
+	case EXIT_NOTHING:
+		return RESUME;
+	default:
+		vcpu_dump(v, "bench: exit not handled");
+		return STOP_FAIL;
+	}
+}
+
+// Instructions per step of an exit, summed per exit reason (profile). The
+// first exit of each reason is left out: its "run" step holds whatever the
+// guest did before it (start-up, the previous probe's wind-down).
+struct step_sum { ulong seen, n, run, decode, handle; };
+static struct step_sum steps[EXIT_REASON_COUNT];
+
+static int bench_run(struct vm *vm, int profile)
+{
+	struct vcpu *v = &vm->vcpus[0];
+	struct vm_exit e;
+	enum verdict verdict;
+	vcpu_load(v);
+	do {
+		if (profile) {
+			ulong t0 = rdinstret();
+			vcpu_run(v);
+			ulong t1 = rdinstret();
+			vm_exit_decode(v, &e);
+			ulong t2 = rdinstret();
+			verdict = handle_exit(vm, v, &e);
+			ulong t3 = rdinstret();
+			struct step_sum *s = &steps[e.reason];
+			if (s->seen++ > 0) {
+				s->n++;
+				s->run += t1 - t0;
+				s->decode += t2 - t1;
+				s->handle += t3 - t2;
+			}
+		} else {
+			vcpu_run(v);
+			vm_exit_decode(v, &e);
+			verdict = handle_exit(vm, v, &e);
+		}
+		vm->exits[e.reason]++;
+	} while (verdict == RESUME);
+	vcpu_put(v);
+	return verdict == STOP_OK ? 0 : 1;
+}
+
+// What single library calls on the exit path cost, timed alone (the same
+// rdinstret pair around nothing is subtracted).
+static void report_parts(void)
+{
+	static struct vm_exit e;
+	static ulong args[HYPERCALL_NARGS], copy[HYPERCALL_NARGS];
+	ulong t0 = rdinstret();
+	ulong t1 = rdinstret();
+	ulong empty = t1 - t0;
+	t0 = rdinstret();
+	memset(&e, 0, sizeof(e));
+	t1 = rdinstret();
+	fact("part", "memset_vm_exit bytes=%lu insns=%lu", sizeof(e), t1 - t0 - empty);
+	t0 = rdinstret();
+	memcpy(copy, args, sizeof(args));
+	t1 = rdinstret();
+	fact("part", "memcpy_sbi_args bytes=%lu insns=%lu", sizeof(args), t1 - t0 - empty);
+	t0 = rdinstret();
+	const struct vsbi_ext *ext = vsbi_find_ext(SBI_EXT_RVHLAB_HYPERCALL);
+	t1 = rdinstret();
+	fact("part", "vsbi_find_ext_hypercall found=%d insns=%lu", ext != NULL, t1 - t0 - empty);
+}
+
+static void report_profile(void)
+{
+	report_parts();
+	for (int i = 0; i < EXIT_REASON_COUNT; i++)
+		if (steps[i].n)
+			fact("profile", "%s n=%lu run=%lu decode=%lu handle=%lu",
+			     vm_exit_reason_name(i), steps[i].n, steps[i].run,
+			     steps[i].decode, steps[i].handle);
+}
+
+// ---- scenarios --------------------------------------------------------------
+static int bench_guest(const char *test)
+{
+	char args[VM_BOOTARGS_MAX];
+	snprintf(args, sizeof(args), "bench=%s nonce=%s", test, run_nonce());
+	map_page = kalloc_pages(1, PAGE_SIZE);
+	if (!map_page || vm_prepare(guest_image_start, guest_image_size(), BENCH_GUEST_MEM, args))
+		return 1;
+	if (!strcmp(test, "micro") || !strcmp(test, "ecall"))
+		return vmm_run(&vm);         // the reference loop, untouched
+	int profile = !strcmp(test, "profile");
+	int rc = bench_run(&vm, profile);
+	if (profile)
+		report_profile();
+	return rc;
+}
+
+static int run_image(void)
+{
+	ulong size = bootarg_ulong("guest_size", 0);
+	ulong mem = bootarg_ulong("guest_mem", 128UL << 20);
+	if (vm_prepare((const void *)GUEST_BARE_BASE, size, mem, "console=ttyS0"))
+		return 1;
+	return vmm_run(&vm);
+}
+
+int lab_main(ulong hartid, const void *dtb)
+{
+	UNUSED(hartid);
+	UNUSED(dtb);
+	const char *test = run_test();
+	if (!strcmp(test, "run"))
+		return run_image();
+	if (!strcmp(test, "micro") || !strcmp(test, "fault") || !strcmp(test, "profile") ||
+	    !strcmp(test, "ecall"))
+		return bench_guest(test);
+	printf("bench: unknown test '%s' (micro, fault, profile, ecall, run)\n", test);
+	return 1;
+}
