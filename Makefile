@@ -44,6 +44,11 @@ ifeq ($(BENCH),1)
 TESTDIR := solutions/bench
 VARIANT := $(VARIANT)-bench
 endif
+# FUZZ=1 (make fuzz, docs/fuzz.md): the same with solutions/fuzz/.
+ifeq ($(FUZZ),1)
+TESTDIR := solutions/fuzz
+VARIANT := $(VARIANT)-fuzz
+endif
 
 BUILD := build/$(LABNAME)-$(VARIANT)
 KERNEL := $(BUILD)/hyp.elf
@@ -236,6 +241,13 @@ test:  ## the kit proves itself: solutions full marks, skeletons zero, unit test
 bench:  ## instructors: measure the reference hypervisor (exits, U-Boot, grading time)
 	@if [ ! -d solutions/bench ]; then echo "make bench: measures the reference solutions (instructors' copy only)" >&2; exit 2; fi
 	@$(PYTHON) -m grader.bench $(BENCHFLAGS)
+
+# Instructors (docs/fuzz.md): a seeded adversarial guest against the reference
+# hypervisor (not part of make test, which runs a short one). SEED=, OPS=.
+.PHONY: fuzz
+fuzz:  ## instructors: adversarial guest vs the reference hypervisor (SEED=s OPS=n)
+	@if [ ! -d solutions/fuzz ]; then echo "make fuzz: fuzzes the reference solutions (instructors' copy only)" >&2; exit 2; fi
+	@$(PYTHON) -m grader.fuzz $(if $(SEED),--seed '$(SEED)') $(if $(OPS),--ops '$(OPS)') $(FUZZFLAGS)
 
 # Instructors (docs/instructors.md): the student repository, and Gradescope.
 .PHONY: handout gradescope

@@ -1,0 +1,196 @@
+// fuzz.c: the harness of the fuzz image (make fuzz, docs/fuzz.md).
+//
+// Built as lab 10's reference VMM with this file instead of lab 10's
+// harness (make LAB=10 SOLUTION=1 FUZZ=1). The fuzz guest (guest/) makes a
+// seeded stream of hostile operations and checks what comes back; this
+// side sets the VM up, plants a canary in host memory the guest cannot
+// reach, runs the guest and checks the canary afterwards.
+// Scenarios (bootarg test=):
+//   fuzz  fuzz_run(): vmm_run()'s dispatch plus one addition, a virtual
+//         instruction (an H or VS CSR from VS, hfence, hlv) is reflected to
+//         the guest as an illegal instruction, as a guest kernel expects of
+//         a CSR that does not exist for it. Every operation kind.
+//   vmm   lab 10's vmm_run(), untouched; the guest leaves out the
+//         virtual-instruction operations (vmm_run() stops the VM on them).
+// Bootargs: seed=<hex> (the run's seed) ops=<n> (default 100000).
+#include "hyp.h"
+#include "hypinit.h"
+#include "vsbi.h"
+#include "vmm.h"
+#include "fuzz.h"
+
+extern const char guest_image_start[];
+ulong guest_image_size(void);
+int vm_create(struct vm *vm, ulong ram_size, int nvcpus);   // lab 10's vm.c
+
+#define DEFAULT_OPS 100000
+
+static struct vm vm;
+
+long vsbi_hypercall(struct vcpu *v, ulong nr, const ulong *args, ulong *value)
+{
+	UNUSED(v);
+	if (nr != FUZZ_HC_ECHO) {
+		*value = 0;
+		return SBI_ERR_NOT_SUPPORTED;
+	}
+	*value = ~args[0];
+	return SBI_SUCCESS;
+}
+
+// ---- the canary: host pages next to the guest's RAM, never mapped ----------
+static ulong *canary[2];
+
+static ulong canary_word(ulong seed, ulong i)
+{
+	ulong x = (seed ^ 0xc0ffee5eedUL) + i * 0x9e3779b97f4a7c15UL;
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9UL;
+	return x ^ (x >> 29);
+}
+
+static void canary_fill(ulong *p, ulong seed)
+{
+	for (ulong i = 0; i < FUZZ_CANARY_PAGES * PAGE_SIZE / sizeof(ulong); i++)
+		p[i] = canary_word(seed, i);
+}
+
+static ulong canary_bad(const ulong *p, ulong seed)
+{
+	ulong bad = 0;
+	for (ulong i = 0; i < FUZZ_CANARY_PAGES * PAGE_SIZE / sizeof(ulong); i++)
+		bad += p[i] != canary_word(seed, i);
+	return bad;
+}
+
+// Lab 10's VM set-up (as bench.c): image, device tree, UART. The canary
+// pages are taken just before and just after the guest's RAM.
+static int vm_prepare(const char *bootargs, ulong seed)
+{
+	struct hyp_caps caps;
+	hyp_hart_init(&caps);
+	deleg_init();
+	vsbi_init(&caps);
+	canary[0] = kalloc_pages(FUZZ_CANARY_PAGES, PAGE_SIZE);
+	if (!canary[0] || vm_create(&vm, FUZZ_GUEST_MEM, 1))
+		return -1;
+	canary[1] = kalloc_pages(FUZZ_CANARY_PAGES, PAGE_SIZE);
+	if (!canary[1])
+		return -1;
+	canary_fill(canary[0], seed);
+	canary_fill(canary[1], ~seed);
+	vm.caps = caps;
+	snprintf(vm.bootargs, sizeof(vm.bootargs), "%s", bootargs);
+	enum image_error err = vm_load_image(&vm, (const u8 *)guest_image_start, guest_image_size());
+	if (err != IMAGE_OK) {
+		printf("fuzz: cannot load the guest: error %d\n", err);
+		return -1;
+	}
+	vm.dtb_gpa = GUEST_DTB_GPA;
+	vm.dtb_size = vm_build_dtb(&vm, vm_gpa_to_hva(&vm, GUEST_DTB_GPA, GUEST_DTB_MAX),
+				   GUEST_DTB_MAX);
+	if (vm.dtb_size == 0 || vm_devices_init(&vm))
+		return -1;
+	vm_vcpu_init(&vm, 0, 0);
+	return 0;
+}
+
+// ---- fuzz_run(): vmm_run()'s loop, virtual instructions reflected ----------
+enum verdict { RESUME, STOP_OK, STOP_FAIL };
+
+static ulong reflected;
+
+static enum verdict handle_exit(struct vm *vm, struct vcpu *v, struct vm_exit *e)
+{
+	switch (e->reason) {
+	case EXIT_SBI_CALL:
+	case EXIT_HYPERCALL:
+		switch (vsbi_handle_exit(v, e)) {
+		case EXIT_NOTHING:
+			return RESUME;
+		case EXIT_SYSTEM_DOWN:
+			vm->down = e->system_down;
+			return e->system_down.reason == SBI_SRST_REASON_NONE ? STOP_OK : STOP_FAIL;
+		default:
+			printf("fuzz: SBI EID 0x%lx FID 0x%lx became a %s exit\n", e->sbi.eid,
+			       e->sbi.fid, vm_exit_reason_name(e->reason));
+			return STOP_FAIL;
+		}
+	case EXIT_NESTED_PAGE_FAULT:
+		if (e->page_fault.access == GUEST_ACCESS_EXEC) {
+			vcpu_dump(v, "fuzz: the guest jumped outside its RAM");
+			return STOP_FAIL;
+		}
+		return mmio_handle_fault(&vm->bus, v, e) == MMIO_UNHANDLED ? STOP_FAIL : RESUME;
+	case EXIT_VIRTUAL_INSN:
+		// Priv. 8.6.1: what VS may not run. For the guest it is an
+		// instruction that does not exist: illegal instruction (cause 2,
+		// stval = the instruction bits, Priv. 4.1.9), entered like any
+		// VS trap (the lab 9 injection is a generic trap entry).
+		reflected++;
+		mmio_inject_access_fault(v, CAUSE_ILLEGAL_INSTRUCTION, e->vinsn.insn.bits);
+		return RESUME;
+	case EXIT_TIMER:
+		vtimer_expired(v);
+		return RESUME;
+	case EXIT_HALT:
+	case EXIT_NOTHING:
+		return RESUME;
+	default:
+		vcpu_dump(v, "fuzz: exit not handled");
+		return STOP_FAIL;
+	}
+}
+
+static int fuzz_run(struct vm *vm)
+{
+	struct vcpu *v = &vm->vcpus[0];
+	struct vm_exit e;
+	enum verdict verdict;
+	vcpu_load(v);
+	do {
+		vcpu_run(v);
+		vm_exit_decode(v, &e);
+		verdict = handle_exit(vm, v, &e);
+		vm->exits[e.reason]++;
+	} while (verdict == RESUME);
+	vcpu_put(v);
+	return verdict == STOP_OK ? 0 : 1;
+}
+
+// ---- the run --------------------------------------------------------------
+static void report_exits(void)
+{
+	for (int i = 0; i < EXIT_REASON_COUNT; i++)
+		if (vm.exits[i])
+			fact("exits", "%s %lu", vm_exit_reason_name(i), vm.exits[i]);
+	fact("reflected", "%lu", reflected);
+}
+
+int lab_main(ulong hartid, const void *dtb)
+{
+	UNUSED(hartid);
+	UNUSED(dtb);
+	const char *test = run_test();
+	int use_vmm = !strcmp(test, "vmm");
+	if (!use_vmm && strcmp(test, "fuzz")) {
+		printf("fuzz: unknown test '%s' (fuzz, vmm)\n", test);
+		return 1;
+	}
+	ulong seed = run_seed();
+	ulong ops = bootarg_ulong("ops", DEFAULT_OPS);
+	char args[VM_BOOTARGS_MAX];
+	snprintf(args, sizeof(args), "fuzz=%s seed=0x%lx ops=%lu nonce=%s", test, seed, ops,
+		 run_nonce());
+	if (vm_prepare(args, seed))
+		return 1;
+	printf("fuzz: %s run, seed 0x%lx, %lu operations\n", test, seed, ops);
+	int rc = use_vmm ? vmm_run(&vm) : fuzz_run(&vm);
+	report_exits();
+	ulong bad = canary_bad(canary[0], seed) + canary_bad(canary[1], ~seed);
+	check("canary", bad == 0, "%lu of %lu host words next to the guest's RAM changed", bad,
+	      2 * FUZZ_CANARY_PAGES * PAGE_SIZE / sizeof(ulong));
+	check("guest_exit", rc == 0, "the guest %s", rc == 0 ? "shut down cleanly" :
+	      "was stopped, or shut down with a failure");
+	return rc || bad;
+}
