@@ -11,15 +11,12 @@
 //   ecall    vmm_run(), the guest makes 1000 null hypercalls and nothing else
 //            (a short run to trace, e.g. with QEMU -d exec)
 //   run      U-Boot (or any raw image), exactly as lab 10's "run"
-#include "hyp.h"
-#include "hypinit.h"
+#include "refvm.h"
 #include "vsbi.h"
-#include "vmm.h"
 #include "bench.h"
 
 extern const char guest_image_start[];
 ulong guest_image_size(void);
-int vm_create(struct vm *vm, ulong ram_size, int nvcpus);   // lab 10's vm.c
 
 static struct vm vm;
 static void *map_page;   // host page behind every page mapped on demand
@@ -33,34 +30,17 @@ long vsbi_hypercall(struct vcpu *v, ulong nr, const ulong *args, ulong *value)
 	return nr == BENCH_HC_NULL ? SBI_SUCCESS : SBI_ERR_NOT_SUPPORTED;
 }
 
-// Lab 10's VM set-up: image, device tree, UART. img/size: the raw image.
+// Lab 10's VM set-up (refvm.c). img/size: the raw image.
 static int vm_prepare(const void *img, ulong size, ulong mem, const char *bootargs)
 {
 	struct hyp_caps caps;
-	hyp_hart_init(&caps);
-	deleg_init();
-	vsbi_init(&caps);
+	refvm_hart_init(&caps);
 	if (vm_create(&vm, mem, 1))
 		return -1;
-	vm.caps = caps;
-	snprintf(vm.bootargs, sizeof(vm.bootargs), "%s", bootargs);
-	enum image_error err = vm_load_image(&vm, img, size);
-	if (err != IMAGE_OK) {
-		printf("bench: cannot load the image (%lu bytes): error %d\n", size, err);
-		return -1;
-	}
-	vm.dtb_gpa = GUEST_DTB_GPA;
-	vm.dtb_size = vm_build_dtb(&vm, vm_gpa_to_hva(&vm, GUEST_DTB_GPA, GUEST_DTB_MAX),
-				   GUEST_DTB_MAX);
-	if (vm.dtb_size == 0 || vm_devices_init(&vm))
-		return -1;
-	vm_vcpu_init(&vm, 0, 0);
-	return 0;
+	return refvm_load(&vm, &caps, img, size, bootargs, "bench");
 }
 
 // ---- bench_run(): vmm_run()'s loop with a G-stage fault handler --------------
-enum verdict { RESUME, STOP_OK, STOP_FAIL };
-
 static int in_window(ulong gpa, ulong base, ulong size)
 {
 	return gpa >= base && gpa - base < size;
@@ -87,30 +67,14 @@ static enum verdict on_page_fault(struct vm *vm, struct vcpu *v, struct vm_exit 
 
 static enum verdict handle_exit(struct vm *vm, struct vcpu *v, struct vm_exit *e)
 {
-	switch (e->reason) {
-	case EXIT_SBI_CALL:
-	case EXIT_HYPERCALL:
-		switch (vsbi_handle_exit(v, e)) {
-		case EXIT_NOTHING:
-			return RESUME;
-		case EXIT_SYSTEM_DOWN:
-			vm->down = e->system_down;
-			return e->system_down.reason == SBI_SRST_REASON_NONE ? STOP_OK : STOP_FAIL;
-		default:
-			return STOP_FAIL;
-		}
-	case EXIT_NESTED_PAGE_FAULT:
+	int mine;
+	enum verdict verdict = refvm_common_exit(vm, v, e, "bench", &mine);
+	if (mine)
+		return verdict;
+	if (e->reason == EXIT_NESTED_PAGE_FAULT)
 		return on_page_fault(vm, v, e);
-	case EXIT_TIMER:
-		vtimer_expired(v);
-		return RESUME;
-	case EXIT_HALT:
-	case EXIT_NOTHING:
-		return RESUME;
-	default:
-		vcpu_dump(v, "bench: exit not handled");
-		return STOP_FAIL;
-	}
+	vcpu_dump(v, "bench: exit not handled");
+	return STOP_FAIL;
 }
 
 // Instructions per step of an exit, summed per exit reason (profile). The

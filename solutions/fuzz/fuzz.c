@@ -13,15 +13,12 @@
 //   vmm   lab 10's vmm_run(), untouched; the guest leaves out the
 //         virtual-instruction operations (vmm_run() stops the VM on them).
 // Bootargs: seed=<hex> (the run's seed) ops=<n> (default 100000).
-#include "hyp.h"
-#include "hypinit.h"
+#include "../bench/refvm.h"   // shared with make bench
 #include "vsbi.h"
-#include "vmm.h"
 #include "fuzz.h"
 
 extern const char guest_image_start[];
 ulong guest_image_size(void);
-int vm_create(struct vm *vm, ulong ram_size, int nvcpus);   // lab 10's vm.c
 
 #define DEFAULT_OPS 100000
 
@@ -63,14 +60,12 @@ static ulong canary_bad(const ulong *p, ulong seed)
 	return bad;
 }
 
-// Lab 10's VM set-up (as bench.c): image, device tree, UART. The canary
-// pages are taken just before and just after the guest's RAM.
+// Lab 10's VM set-up (refvm.c). The canary pages are taken just before
+// and just after the guest's RAM.
 static int vm_prepare(const char *bootargs, ulong seed)
 {
 	struct hyp_caps caps;
-	hyp_hart_init(&caps);
-	deleg_init();
-	vsbi_init(&caps);
+	refvm_hart_init(&caps);
 	canary[0] = kalloc_pages(FUZZ_CANARY_PAGES, PAGE_SIZE);
 	if (!canary[0] || vm_create(&vm, FUZZ_GUEST_MEM, 1))
 		return -1;
@@ -79,43 +74,19 @@ static int vm_prepare(const char *bootargs, ulong seed)
 		return -1;
 	canary_fill(canary[0], seed);
 	canary_fill(canary[1], ~seed);
-	vm.caps = caps;
-	snprintf(vm.bootargs, sizeof(vm.bootargs), "%s", bootargs);
-	enum image_error err = vm_load_image(&vm, (const u8 *)guest_image_start, guest_image_size());
-	if (err != IMAGE_OK) {
-		printf("fuzz: cannot load the guest: error %d\n", err);
-		return -1;
-	}
-	vm.dtb_gpa = GUEST_DTB_GPA;
-	vm.dtb_size = vm_build_dtb(&vm, vm_gpa_to_hva(&vm, GUEST_DTB_GPA, GUEST_DTB_MAX),
-				   GUEST_DTB_MAX);
-	if (vm.dtb_size == 0 || vm_devices_init(&vm))
-		return -1;
-	vm_vcpu_init(&vm, 0, 0);
-	return 0;
+	return refvm_load(&vm, &caps, guest_image_start, guest_image_size(), bootargs, "fuzz");
 }
 
 // ---- fuzz_run(): vmm_run()'s loop, virtual instructions reflected ----------
-enum verdict { RESUME, STOP_OK, STOP_FAIL };
-
 static ulong reflected;
 
 static enum verdict handle_exit(struct vm *vm, struct vcpu *v, struct vm_exit *e)
 {
+	int mine;
+	enum verdict verdict = refvm_common_exit(vm, v, e, "fuzz", &mine);
+	if (mine)
+		return verdict;
 	switch (e->reason) {
-	case EXIT_SBI_CALL:
-	case EXIT_HYPERCALL:
-		switch (vsbi_handle_exit(v, e)) {
-		case EXIT_NOTHING:
-			return RESUME;
-		case EXIT_SYSTEM_DOWN:
-			vm->down = e->system_down;
-			return e->system_down.reason == SBI_SRST_REASON_NONE ? STOP_OK : STOP_FAIL;
-		default:
-			printf("fuzz: SBI EID 0x%lx FID 0x%lx became a %s exit\n", e->sbi.eid,
-			       e->sbi.fid, vm_exit_reason_name(e->reason));
-			return STOP_FAIL;
-		}
 	case EXIT_NESTED_PAGE_FAULT:
 		if (e->page_fault.access == GUEST_ACCESS_EXEC) {
 			vcpu_dump(v, "fuzz: the guest jumped outside its RAM");
@@ -125,16 +96,10 @@ static enum verdict handle_exit(struct vm *vm, struct vcpu *v, struct vm_exit *e
 	case EXIT_VIRTUAL_INSN:
 		// Priv. 8.6.1: what VS may not run. For the guest it is an
 		// instruction that does not exist: illegal instruction (cause 2,
-		// stval = the instruction bits, Priv. 4.1.9), entered like any
-		// VS trap (the lab 9 injection is a generic trap entry).
+		// stval = the instruction bits), entered like any VS trap (the
+		// lab 9 injection is a generic trap entry).
 		reflected++;
 		mmio_inject_access_fault(v, CAUSE_ILLEGAL_INSTRUCTION, e->vinsn.insn.bits);
-		return RESUME;
-	case EXIT_TIMER:
-		vtimer_expired(v);
-		return RESUME;
-	case EXIT_HALT:
-	case EXIT_NOTHING:
 		return RESUME;
 	default:
 		vcpu_dump(v, "fuzz: exit not handled");

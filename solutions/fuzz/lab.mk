@@ -4,3 +4,5 @@
 GUEST_BASE := 0x80200000
 # The guest RAM helpers of lab 10's own harness (vm_create, vm_gpa_to_hva).
 HARNESS_SRCS += labs/10-guest/test/vm.c
+# The reference-VM helpers shared with make bench.
+HARNESS_SRCS += solutions/bench/refvm.c
