@@ -17,3 +17,4 @@ AT(trap.scause, VCPU_TRAP_SCAUSE);
 AT(trap.stval, VCPU_TRAP_STVAL);
 AT(trap.htval, VCPU_TRAP_HTVAL);
 AT(trap.htinst, VCPU_TRAP_HTINST);
+AT(fast_ecall, VCPU_FAST_ECALL);

@@ -11,6 +11,8 @@
 //   +280  hyp[16]       the hypervisor's ra, sp, gp, tp, s0-s11 during the run
 //   +408  hyp_sstatus, hyp_hstatus, hyp_stvec, hyp_sscratch
 //   +440  trap          scause, stval, htval, htinst captured at the exit
+//   +472  fast_ecall    optional: a VS ecall handler the exit vector may
+//                       call in place (the fast path, lab 4 handout)
 #ifndef VCPU_H
 #define VCPU_H
 
@@ -27,6 +29,7 @@
 #define VCPU_TRAP_STVAL    448
 #define VCPU_TRAP_HTVAL    456
 #define VCPU_TRAP_HTINST   464
+#define VCPU_FAST_ECALL    472
 
 #ifndef __ASSEMBLER__
 #include "types.h"
@@ -51,6 +54,13 @@ struct vcpu {
 	ulong hyp[16];
 	ulong hyp_sstatus, hyp_hstatus, hyp_stvec, hyp_sscratch;
 	struct vcpu_trap trap;
+	// The fast path (docs/labs/04-switch.md, "The fast path"): NULL, or
+	// a function a world switch may call for a VS ecall before it leaves
+	// the trap. Only a0-a7 (and ra, sp, tp, t0-t6) are in gprs then, and
+	// sepc and trap are not updated. Non-zero: the call is answered (the
+	// function wrote a0/a1), resume after the ecall. 0: take the full exit.
+	// A switch that never calls it is correct too (lab 4 does not ask).
+	int (*fast_ecall)(struct vcpu *v);
 	// Not touched by the switch:
 	struct vcpu_vs_csrs vs;
 	int   id;               // index in the VM

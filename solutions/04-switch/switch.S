@@ -10,6 +10,16 @@
 # stval, htval, htinst) into v, restores the hypervisor's state, and
 # returns from vcpu_switch_to_guest() as if it were an ordinary call.
 # Offsets: VCPU_* in vcpu.h, checked against the struct at build time.
+#
+# Beyond lab 4: the fast path (docs/labs/04-switch.md, "The fast path").
+# A VMM may set v->fast_ecall. The exit vector then saves only the
+# registers a C call can clobber (ra, sp, tp, t0-t6, a0-a7), calls
+# v->fast_ecall(v) for a guest ecall, still inside the trap, and if it
+# returns non-zero resumes the guest after the ecall at once: no
+# callee-saved spill and fill, no HS CSR swap, no run loop. Otherwise
+# (and for every other exit) it goes on to the full exit above. Lab 4's
+# tests never set the pointer; a switch without the fast path is correct.
+#include "riscv.h"
 #include "vcpu.h"
 
 	.option norvc
@@ -61,11 +71,51 @@ vcpu_switch_to_guest:
 	.balign 4
 vcpu_exit_vector:
 	csrrw	a0, sscratch, a0            # a0 = v, sscratch = guest a0
-	.irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	# First the registers a C function may clobber (the psABI's
+	# caller-saved ones) and the two the fast path replaces (sp, tp).
+	.irp n, 1,2,4,5,6,7,11,12,13,14,15,16,17,28,29,30,31
 	sd	x\n, VCPU_GPRS + \n*8(a0)
 	.endr
 	csrr	t0, sscratch
 	sd	t0, VCPU_GPRS + 10*8(a0)
+
+	# The fast path: a guest ecall, and a VMM that handles some in place.
+	csrr	t0, scause
+	li	t1, CAUSE_VIRTUAL_SUPERVISOR_ECALL
+	bne	t0, t1, vcpu_exit_full
+	ld	t1, VCPU_FAST_ECALL(a0)
+	beqz	t1, vcpu_exit_full
+	# Call it as C, on the hypervisor's stack and with its tp (struct
+	# cpu). gp, s0-s11 still hold guest values: the callee preserves them
+	# (and the kit's C never uses gp: it links with --no-relax). sscratch
+	# = v again, for the next exit, and to find v after the call. SIE is 0
+	# (the trap cleared it), so no HS interrupt arrives meanwhile. A trap
+	# in the handler itself would come back here as a strange exit of the
+	# guest (hstatus.SPV = 0, sepc in the hypervisor): vmm_run() stops on
+	# it with a register dump.
+	csrw	sscratch, a0
+	ld	sp, VCPU_HYP + 1*8(a0)
+	ld	tp, VCPU_HYP + 3*8(a0)
+	jalr	t1
+	mv	t0, a0
+	csrr	a0, sscratch
+	beqz	t0, vcpu_exit_full          # not one it handles: the full exit
+	# Handled: resume after the ecall (it has no compressed form).
+	csrr	t0, sepc
+	addi	t0, t0, 4
+	csrw	sepc, t0
+	.irp n, 1,2,4,5,6,7,11,12,13,14,15,16,17,28,29,30,31
+	ld	x\n, VCPU_GPRS + \n*8(a0)
+	.endr
+	ld	a0, VCPU_GPRS + 10*8(a0)
+	sret
+
+vcpu_exit_full:
+	# The rest of the guest's registers: gp, s0-s11. (sp and tp are saved
+	# already; after a declined fast call they hold the hypervisor's.)
+	.irp n, 3,8,9,18,19,20,21,22,23,24,25,26,27
+	sd	x\n, VCPU_GPRS + \n*8(a0)
+	.endr
 
 	csrr	t0, sepc
 	sd	t0, VCPU_SEPC(a0)
