@@ -20,6 +20,21 @@ void kalloc_init(ulong start, ulong end)
 	nfree = 0;
 }
 
+// Pages are handed out zeroed: no data of the hypervisor (or of an earlier
+// guest) may reach a guest. zero_pages() reads before it writes and stores
+// only over non-zero words. The result is the same as memset(), but a page
+// nobody ever wrote is only read: under QEMU, reading never-touched guest
+// RAM does not make the host allocate it, writing does. Clearing a 128 MiB
+// guest that way cost 0.04 s, with outliers of 0.3 s (docs/bench.md);
+// checking it costs 0.02 s, steadily.
+static void zero_pages(void *p, ulong npages)
+{
+	u64 *w = p, *end = w + npages * PAGE_SIZE / sizeof(u64);
+	for (; w < end; w += 8)
+		if (w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7])
+			w[0] = w[1] = w[2] = w[3] = w[4] = w[5] = w[6] = w[7] = 0;
+}
+
 static void push_free(void *p)
 {
 	struct run *r = p;
@@ -42,7 +57,7 @@ void *kalloc(void)
 	}
 	spin_unlock(&lock);
 	if (p)
-		memset(p, 0, PAGE_SIZE);
+		zero_pages(p, 1);
 	return p;
 }
 
@@ -61,7 +76,7 @@ void *kalloc_pages(ulong npages, ulong align)
 	}
 	spin_unlock(&lock);
 	if (p)
-		memset(p, 0, npages * PAGE_SIZE);
+		zero_pages(p, npages);
 	return p;
 }
 
