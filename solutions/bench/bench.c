@@ -9,6 +9,8 @@
 //            without the fast path: every hypercall takes the full exit
 //   profile  bench_run() reading instret around each step of every exit:
 //            where the instructions of one full round trip go
+//   slow     vmm_run() with the fast path off: a null hypercall through the
+//            full exit, decode and dispatch
 //   ecall    vmm_run(), the guest makes 1000 null hypercalls and nothing else
 //            (a short run to trace, e.g. with QEMU -d exec)
 //   run      U-Boot (or any raw image), exactly as lab 10's "run"
@@ -158,7 +160,9 @@ static int bench_guest(const char *test)
 	map_page = kalloc_pages(1, PAGE_SIZE);
 	if (!map_page || vm_prepare(guest_image_start, guest_image_size(), BENCH_GUEST_MEM, args))
 		return 1;
-	if (!strcmp(test, "micro") || !strcmp(test, "ecall"))
+	if (!strcmp(test, "slow"))
+		vm.vcpus[0].fast_ecall = NULL;
+	if (!strcmp(test, "micro") || !strcmp(test, "ecall") || !strcmp(test, "slow"))
 		return vmm_run(&vm);         // the reference loop, untouched
 	// bench_run() measures the full exit (lab 4's switch without the fast
 	// path, lab 6's decode, lab 7's dispatch): nothing is answered early.
@@ -187,8 +191,8 @@ int lab_main(ulong hartid, const void *dtb)
 	if (!strcmp(test, "run"))
 		return run_image();
 	if (!strcmp(test, "micro") || !strcmp(test, "fault") || !strcmp(test, "profile") ||
-	    !strcmp(test, "ecall"))
+	    !strcmp(test, "ecall") || !strcmp(test, "slow"))
 		return bench_guest(test);
-	printf("bench: unknown test '%s' (micro, fault, profile, ecall, run)\n", test);
+	printf("bench: unknown test '%s' (micro, slow, fault, profile, ecall, run)\n", test);
 	return 1;
 }

@@ -64,6 +64,8 @@ int guest_main(ulong hartid, ulong arg)
 		      BENCH_MAP_GPA, PAGES * PAGE_SIZE);
 		probe("fault_skip", bench_fault_skip, bench_fault_skip_base, 1000,
 		      BENCH_SKIP_GPA, 0);
+	} else if (bootarg_is("bench", "slow")) {
+		probe("ecall_slow", bench_ecall, bench_ecall_base, 1000, 0, 0);
 	} else if (bootarg_is("bench", "ecall")) {
 		bench_ecall(1000, 0);
 	} else {
