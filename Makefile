@@ -227,7 +227,7 @@ run:  ## lab 10: boot GUEST (a raw S-mode image, default U-Boot) under your hype
 		-device loader,file='$(subst $(comma),$(comma)$(comma),$(GUEST))',addr=$(RUN_GUEST_ADDR),force-raw=on $(QEMUEXTRA)
 # ---- grading and self-test ---------------------------------------------------
 GRADE_LAB := $(if $(filter command line environment,$(origin LAB)),--lab $(LAB))
-GRADE_VARIANT := $(if $(filter 1,$(SOLUTION)),--solution)
+GRADE_VARIANT := $(if $(filter 1,$(SOLUTION)),--solution,$(if $(filter 1,$(SKELETON)),--skeleton))
 
 .PHONY: grade test setup clean help
 grade:  ## grade LAB (or every lab), e.g. make grade LAB=1

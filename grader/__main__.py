@@ -47,11 +47,14 @@ def cmd_grade(args):
         return 2
     if args.submission:
         return grade_submission(args, all_labs, labs)
-    if args.solution and not os.path.isdir(os.path.join(ROOT, "solutions")):
-        print("grader: --solution: this copy has no solutions/ (a student handout)",
-              file=sys.stderr)
+    if args.solution and args.skeleton:
+        print("grader: --solution and --skeleton do not go together", file=sys.stderr)
         return 2
-    variant = "sol" if args.solution else "student"
+    if (args.solution or args.skeleton) and not os.path.isdir(os.path.join(ROOT, "solutions")):
+        print(f"grader: --{'solution' if args.solution else 'skeleton'}: this copy has no "
+              "solutions/ (a student handout)", file=sys.stderr)
+        return 2
+    variant = "sol" if args.solution else "skel" if args.skeleton else "student"
     print(f"Grading {len(labs)} lab(s) with {args.jobs} QEMU instance(s) in parallel...")
     gs = outputs.GradescopeWriter(args.gradescope, labs) if args.gradescope else None
     outcomes = grademod.grade(ROOT, labs, variant, args.jobs,
@@ -61,8 +64,9 @@ def cmd_grade(args):
 
 def grade_submission(args, all_labs, labs):
     """--submission DIR: grade a student's tree in a private copy of the kit."""
-    if args.solution:
-        print("grader: --solution and --submission do not go together", file=sys.stderr)
+    if args.solution or args.skeleton:
+        print("grader: --solution/--skeleton and --submission do not go together",
+              file=sys.stderr)
         return 2
     if not os.path.isdir(args.submission):
         print(f"grader: --submission {args.submission}: not a folder", file=sys.stderr)
@@ -115,6 +119,8 @@ def main(argv=None):
     g = sub.add_parser("grade", help="grade labs (default: every lab)")
     g.add_argument("--lab", help="lab number or name (default: all)")
     g.add_argument("--solution", action="store_true", help="grade solutions/ instead of labs/")
+    g.add_argument("--skeleton", action="store_true",
+                   help="grade each lab's untouched skeleton (earlier labs from solutions/)")
     g.add_argument("-j", "--jobs", type=int, default=default_jobs(),
                    help="QEMU instances in parallel (default: number of cores)")
     g.add_argument("-v", "--verbose", action="store_true", help="show every check and the whole serial log")

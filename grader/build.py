@@ -7,7 +7,12 @@ import subprocess
 
 from . import qemu
 
-VARIANT_ARGS = {"student": [], "sol": ["SOLUTION=1"], "skel": ["SKELETON=1"]}
+# Every variable that picks the sources is set explicitly: a grader started
+# by make (make grade SKELETON=1) passes its own command-line variables on
+# to this make through MAKEFLAGS, and they must not change what is built.
+_PLAIN = ["SOLUTION=", "SKELETON=", "BENCH=", "FUZZ="]
+VARIANT_ARGS = {"student": _PLAIN, "sol": _PLAIN + ["SOLUTION=1"],
+                "skel": _PLAIN + ["SKELETON=1"]}
 VARIANT_NAMES = {"student": "your files", "sol": "solutions",
                  "skel": "skeleton (earlier labs from solutions)"}
 BUILD_TIMEOUT = 300

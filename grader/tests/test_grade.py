@@ -240,6 +240,38 @@ class CommandLineTest(unittest.TestCase):
         self.assertIn("no lab '99'", p.stderr.decode())
         self.assertNotIn("Traceback", p.stderr.decode())
 
+    def test_solution_and_skeleton_refused(self):
+        p = run_cli(["grade", "--lab", "1", "--solution", "--skeleton"], labspec.ROOT,
+                    {"QEMU": sys.executable})
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("do not go together", p.stderr.decode())
+
+
+@unittest.skipUnless(shutil.which("make") and shutil.which("qemu-system-riscv64")
+                     and os.path.isdir(os.path.join(labspec.ROOT, "solutions")),
+                     "instructors' test: needs solutions/, make and QEMU")
+class MakeGradeVariantTest(unittest.TestCase):
+    """make grade SKELETON=1 grades the skeleton variant: the grader's own
+    make must not inherit SKELETON=1 (or SOLUTION=1) through MAKEFLAGS and
+    build one variant while it runs another."""
+
+    def grade_json(self, *make_vars):
+        out = os.path.join(labspec.ROOT, "build", "grade", "variant-test.json")
+        p = subprocess.run(["make", "-s", "grade", "LAB=1", *make_vars,
+                            f"GRADEFLAGS=--json {out}"], cwd=labspec.ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+        with open(out, encoding="utf-8") as f:
+            lab = json.load(f)["labs"][0]
+        os.remove(out)
+        return p, lab
+
+    def test_skeleton_and_solution(self):
+        p, lab = self.grade_json("SKELETON=1")
+        self.assertEqual((lab["variant"], lab["score"]), ("skel", 0), p.stdout.decode())
+        p, lab = self.grade_json("SOLUTION=1")
+        self.assertEqual((lab["variant"], lab["score"]), ("sol", lab["max_score"]),
+                         p.stdout.decode())
+
 
 FAKE_MAKEFILE = """\
 # Stands in for the kit's Makefile: "builds" an empty kernel image.
