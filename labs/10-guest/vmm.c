@@ -7,8 +7,8 @@
 // below in order. Read vmexit.h (the exit reasons, who moves sepc),
 // vsbi.h, mmio.h and uart16550.h first.
 //
-// Check yourself: make grade LAB=10 (test uboot), and watch it yourself:
-// make run (Ctrl-A X quits QEMU).
+// Check yourself: make grade LAB=10 (tests uboot, virtual_insn), and
+// watch it yourself: make run (Ctrl-A X quits QEMU).
 #include "hyp.h"
 #include "vmm.h"
 #include "vsbi.h"
@@ -50,6 +50,15 @@ int vmm_run(struct vm *vm)
 	//    vm->bus (lab 9); a fetch fault (GUEST_ACCESS_EXEC) cannot be
 	//    emulated;
 	//  - EXIT_TIMER: vtimer_expired() (lab 7); EXIT_HALT: resume;
+	//  - EXIT_VIRTUAL_INSN (Priv. 8.6.1): the guest ran something only HS
+	//    may run (an H or VS CSR, hfence.*, hlv/hsv). Its device tree says
+	//    it has no H extension, so for it that instruction does not exist:
+	//    give it what a CPU without H would, an illegal-instruction
+	//    exception (cause 2, stval = the instruction's bits, Priv. 4.1.9)
+	//    at its own trap vector, sepc still at the instruction, and resume.
+	//    Lab 9's mmio_inject_access_fault() is a generic VS trap entry:
+	//    any cause works with it. Which field of e holds the bits?
+	//    (vmexit.h) Check: make grade LAB=10, test virtual_insn;
 	//  - anything else (EXIT_UNKNOWN...): print what happened (vcpu_dump)
 	//    and stop: a guest whose trap was ignored would only trap again.
 	// Return 0 for a clean shutdown, non-zero for every other end, after

@@ -95,6 +95,21 @@ static enum verdict on_page_fault(struct vm *vm, struct vcpu *v, struct vm_exit 
 	return RESUME;
 }
 
+// Priv. 8.6.1: a virtual-instruction exception is what VS or VU ran that
+// only HS may run. This VMM sets none of hstatus.VTSR/VTW/VTVM (lab 2) and
+// emulates no CSR, so what arrives here (an H or VS CSR, hfence.*, hlv/hsv,
+// a counter hcounteren hides; lab 6 makes a trapped wfi EXIT_HALT) is an
+// instruction that does not exist for the guest, whose device tree says
+// "no H": it gets what a CPU without H gives, an illegal-instruction
+// exception (cause 2, stval = the instruction bits, Priv. 4.1.9) at its
+// own vstvec, sepc still at the instruction. Lab 9's injection is a
+// generic VS trap entry.
+static enum verdict on_virtual_insn(struct vcpu *v, const struct vm_exit *e)
+{
+	mmio_inject_access_fault(v, CAUSE_ILLEGAL_INSTRUCTION, e->vinsn.insn.bits);
+	return RESUME;
+}
+
 static enum verdict vmm_handle_exit(struct vm *vm, struct vcpu *v, struct vm_exit *e)
 {
 	switch (e->reason) {
@@ -103,6 +118,8 @@ static enum verdict vmm_handle_exit(struct vm *vm, struct vcpu *v, struct vm_exi
 		return on_sbi(vm, v, e);
 	case EXIT_NESTED_PAGE_FAULT:
 		return on_page_fault(vm, v, e);
+	case EXIT_VIRTUAL_INSN:
+		return on_virtual_insn(v, e);
 	case EXIT_TIMER:
 		vtimer_expired(v);
 		return RESUME;

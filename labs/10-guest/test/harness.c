@@ -1,4 +1,5 @@
-// Lab 10 harness: the VMM's main program, and the tests that need no guest.
+// Lab 10 harness: the VMM's main program (U-Boot, or the lab's own guest), and the
+// dispatch to the tests that need no guest.
 //
 // Scenario "run" (make run, and the graded U-Boot tests) is the whole VMM:
 // per-hart setup (labs 2, 3), the SBI (lab 7), the guest's RAM (lab 5),
@@ -11,10 +12,18 @@
 //
 // The bootargs: guest_size=BYTES (how long the image is: a raw image does
 // not say), guest_mem=BYTES (guest RAM, default 128 MiB).
+//
+// Scenario "virtual_insn" runs the same steps with the lab's own guest
+// (test/guest/, linked into this image by guest_blob.S) instead of the
+// loader's file: it runs H instructions from VS-mode and checks that each
+// comes back to it as an illegal instruction (vmm_run: EXIT_VIRTUAL_INSN).
 #include "hyp.h"
 #include "hypinit.h"
+#include "minisbi.h"
 #include "vsbi.h"
 #include "lab10.h"
+
+extern const char guest_image_start[];   // guest_blob.S: the test guest's bytes
 
 // Whatever the guest's kernel would find on its command line (U-Boot
 // ignores it; a Linux kernel booted from U-Boot gets its own from U-Boot).
@@ -31,7 +40,7 @@ static void report_exits(const struct vm *v)
 	printf("\n");
 }
 
-static int vm_prepare(ulong size, ulong mem)
+static int vm_prepare(const u8 *image, ulong size, ulong mem, const char *bootargs)
 {
 	struct hyp_caps caps;
 	hyp_hart_init(&caps);
@@ -40,8 +49,8 @@ static int vm_prepare(ulong size, ulong mem)
 	if (vm_create(&vm, mem, 1))
 		return -1;
 	vm.caps = caps;
-	snprintf(vm.bootargs, sizeof(vm.bootargs), "%s", GUEST_BOOTARGS);
-	enum image_error err = vm_load_image(&vm, (const u8 *)GUEST_BARE_BASE, size);
+	snprintf(vm.bootargs, sizeof(vm.bootargs), "%s", bootargs);
+	enum image_error err = vm_load_image(&vm, image, size);
 	fact("image", "%s", err == IMAGE_OK ? "loaded" : "refused");
 	if (err != IMAGE_OK) {
 		printf("vmm: cannot boot the guest image (guest_size=%lu): %s\n", size,
@@ -65,12 +74,9 @@ static int vm_prepare(ulong size, ulong mem)
 	return 0;
 }
 
-static int vmm_main(ulong hartid)
+// vCPU 0, then vmm_run() until the guest stops.
+static int vm_boot(ulong hartid)
 {
-	ulong size = bootarg_ulong("guest_size", 0);
-	ulong mem = bootarg_ulong("guest_mem", LAB10_GUEST_MEM);
-	if (vm_prepare(size, mem))
-		return 1;
 	vm_vcpu_init(&vm, 0, 0);
 	printf("vmm: booting the guest on hart %lu: %lu bytes at 0x%lx, %lu MiB of RAM at 0x%lx, "
 	       "device tree at 0x%lx (%lu bytes)\n", hartid, vm.image_size, vm.entry,
@@ -83,6 +89,27 @@ static int vmm_main(ulong hartid)
 	return rc;
 }
 
+static int vmm_main(ulong hartid)
+{
+	ulong size = bootarg_ulong("guest_size", 0);
+	ulong mem = bootarg_ulong("guest_mem", LAB10_GUEST_MEM);
+	if (vm_prepare((const u8 *)GUEST_BARE_BASE, size, mem, GUEST_BOOTARGS))
+		return 1;
+	return vm_boot(hartid);
+}
+
+// The test guest reads the run's nonce and seed from its /chosen/bootargs.
+static int virtual_insn_main(ulong hartid)
+{
+	char args[VM_BOOTARGS_MAX];
+	snprintf(args, sizeof(args), "%s nonce=%s seed=0x%lx", GUEST_BOOTARGS, run_nonce(),
+		 run_seed());
+	if (vm_prepare((const u8 *)guest_image_start, guest_image_size(), LAB10_TEST_GUEST_MEM,
+		       args))
+		return 1;
+	return vm_boot(hartid);
+}
+
 int lab_main(ulong hartid, const void *dtb)
 {
 	UNUSED(dtb);
@@ -91,8 +118,10 @@ int lab_main(ulong hartid, const void *dtb)
 		return image_test();
 	if (!strcmp(test, "guest_dtb"))
 		return dtb_test();
+	if (!strcmp(test, "virtual_insn"))
+		return virtual_insn_main(hartid);
 	if (!strcmp(test, "run") || !strcmp(test, ""))
 		return vmm_main(hartid);
-	printf("lab10: unknown test '%s' (image_checks, guest_dtb, run)\n", test);
+	printf("lab10: unknown test '%s' (image_checks, guest_dtb, virtual_insn, run)\n", test);
 	return 1;
 }

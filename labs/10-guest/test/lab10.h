@@ -6,6 +6,7 @@
 
 #define LAB10_VMID       1
 #define LAB10_GUEST_MEM  (128UL << 20)   // default guest RAM (bootarg guest_mem=)
+#define LAB10_TEST_GUEST_MEM (64UL << 20) // the test guest's RAM (virtual_insn)
 
 // vm.c: the guest's RAM, mapped and active. 0 or -1 (message printed).
 int vm_create(struct vm *vm, ulong ram_size, int nvcpus);
