@@ -45,9 +45,13 @@ TESTDIR := solutions/bench
 VARIANT := $(VARIANT)-bench
 endif
 # FUZZ=1 (make fuzz, docs/fuzz.md): the same with solutions/fuzz/.
+# FUZZ=smp: solutions/fuzz/smp/, for lab 8's SMP VM (scenario hsm).
 ifeq ($(FUZZ),1)
 TESTDIR := solutions/fuzz
 VARIANT := $(VARIANT)-fuzz
+else ifeq ($(FUZZ),smp)
+TESTDIR := solutions/fuzz/smp
+VARIANT := $(VARIANT)-fuzz-smp
 endif
 
 BUILD := build/$(LABNAME)-$(VARIANT)

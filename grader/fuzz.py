@@ -1,15 +1,23 @@
 """make fuzz: an adversarial guest against the reference hypervisor (docs/fuzz.md).
 
-    python3 -m grader.fuzz [--seed S] [--ops N] [--test fuzz|vmm|both] [--timeout T]
+    python3 -m grader.fuzz [--seed S] [--ops N] [--test fuzz|vmm|both|hsm|all] [--timeout T]
 
 Instructor-side. Builds the fuzz image (lab 10's reference VMM with
 solutions/fuzz/ as harness and guest: make LAB=10 SOLUTION=1 FUZZ=1) and
 boots it once per scenario with bootargs seed=S ops=N:
 
-- fuzz: fuzz_run(), lab 10's dispatch plus the reflection of virtual
-  instructions, every operation kind;
-- vmm:  lab 10's vmm_run() untouched, without the operations that make a
-  virtual-instruction exit (vmm_run() stops the VM on those).
+- fuzz: fuzz_run(), lab 10's dispatch in a loop of the harness's own that
+  also counts the virtual instructions it reflects to the guest;
+- vmm:  lab 10's vmm_run() untouched (it reflects them too).
+
+Both run every operation kind, virtual instructions included.
+
+A third scenario, hsm, boots another image: lab 8's reference SMP VM (4
+vCPUs on 4 harts) with solutions/fuzz/smp/ as harness and guest (make
+LAB=8 SOLUTION=1 FUZZ=smp): every hart hammers HSM, IPI and RFENCE with
+garbage, N / 4 operations each (docs/fuzz.md, "Several harts"). SMP runs
+are not deterministic: the seed fixes each hart's choices, not their
+interleaving. By default all three scenarios run, side by side.
 
 A run passes when every CHECK line (the guest's invariants, the harness's
 canary and clean exit) says PASS, it ends with "hyp: shutdown (ok)", and it
@@ -34,6 +42,11 @@ NONCE = "fuzz"
 DEFAULT_SEED = 0x5EED
 DEFAULT_OPS = 100000
 SCENARIOS = ("fuzz", "vmm")
+# The SMP scenario: lab 8's reference hypervisor, its own image.
+SMP_SCENARIOS = ("hsm",)
+ALL_SCENARIOS = SCENARIOS + SMP_SCENARIOS
+SMP_ELF = os.path.join(ROOT, "build", "08-hsm-sol-fuzz-smp", "hyp.elf")
+SMP_HARTS = 4
 OUTPUT_CAP = 32 * 1024 * 1024      # refused accesses print a line each: ~8 bytes/op
 SHUTDOWN_OK = "hyp: shutdown (ok)"
 
@@ -52,6 +65,20 @@ def build():
     if r.returncode:
         return (r.stdout + r.stderr)[-3000:] or "make failed"
     return None
+
+
+def build_smp():
+    """make LAB=8 SOLUTION=1 FUZZ=smp; returns an error message or None."""
+    r = subprocess.run(["make", "-s", "LAB=8", "SOLUTION=1", "FUZZ=smp"], cwd=ROOT,
+                       capture_output=True, text=True)
+    if r.returncode:
+        return (r.stdout + r.stderr)[-3000:] or "make failed"
+    return None
+
+
+def hart_ops(ops):
+    """The hsm scenario's operations per hart: the run's N shared by its harts."""
+    return max(1, ops // SMP_HARTS)
 
 
 def default_timeout(ops):
@@ -102,9 +129,18 @@ class FuzzRun:
 def run_one(test, seed, ops, timeout=None):
     """One QEMU boot of the fuzz image; the image must be built."""
     run = FuzzRun(test, seed, ops)
+    elf, smp, mem, boot_ops = FUZZ_ELF, "1", "256M", ops
+    if test in SMP_SCENARIOS:
+        # No -icount with several harts (docs/qemu-facts.md). About 3.5 s
+        # per 100k operations alone, but harts that wait for each other
+        # (remote fences, locks) slow down far more than the rest when the
+        # host is busy: 4 such runs side by side on 2 cores took 38 s
+        # each. The guest reports a hart stuck for 5 s itself.
+        elf, smp, mem, boot_ops = SMP_ELF, str(SMP_HARTS), "128M", hart_ops(ops)
+        timeout = timeout or max(30.0, 120.0 * ops / 100000)
     cmd = [QEMU, "-machine", "virt", "-nographic", "-bios", "default", "-no-reboot",
-           "-cpu", "rv64", "-smp", "1", "-m", "256M", "-kernel", FUZZ_ELF,
-           "-append", f"test={test} nonce={NONCE} seed={seed:#x} ops={ops}"]
+           "-cpu", "rv64", "-smp", smp, "-m", mem, "-kernel", elf,
+           "-append", f"test={test} nonce={NONCE} seed={seed:#x} ops={boot_ops}"]
     run.res = qemu.run(cmd, timeout=timeout or default_timeout(ops), cap=OUTPUT_CAP)
     run.checks = [(n, s == "PASS", d) for n, s, d in CHECK_RE.findall(run.res.text)]
     run.facts = FACT_RE.findall(run.res.text)
@@ -134,10 +170,15 @@ def summary(run):
     exits = ", ".join(facts.get("exits", []))
     lines = [f"{run.test}: seed {run.seed:#x}, {run.ops} operations, "
              f"{run.res.duration:.1f} s: {'PASS' if run.ok else 'FAIL'}",
-             f"  operations: {ops}",
-             f"  guest traps: {', '.join(facts.get('traps', ['?']))}; "
-             f"reflected virtual instructions: {', '.join(facts.get('reflected', ['?']))}",
-             f"  exits: {exits}"]
+             f"  operations: {ops}"]
+    if run.test in SMP_SCENARIOS:
+        lines += [f"  {SMP_HARTS} harts, {hart_ops(run.ops)} operations each; host IPIs: "
+                  f"{', '.join(facts.get('host_ipis', ['?']))}"]
+        lines += [f"  hart {h}" for h in facts.get("hart", [])]
+    else:
+        lines += [f"  guest traps: {', '.join(facts.get('traps', ['?']))}; "
+                  f"reflected virtual instructions: {', '.join(facts.get('reflected', ['?']))}"]
+    lines += [f"  exits: {exits}"]
     for name, passed, detail in run.checks:
         lines.append(f"  {'ok  ' if passed else 'FAIL'} {name}:{detail}")
     if not run.ok:
@@ -154,18 +195,25 @@ def main(argv=None):
     ap.add_argument("--seed", type=lambda s: int(s, 0), default=DEFAULT_SEED,
                     help="the run's seed (decimal or 0x hex; default %(default)#x)")
     ap.add_argument("--ops", type=int, default=DEFAULT_OPS, help="operations per run")
-    ap.add_argument("--test", choices=SCENARIOS + ("both",), default="both")
+    ap.add_argument("--test", choices=ALL_SCENARIOS + ("both", "all"), default="all",
+                    help="both = fuzz and vmm; all (default) = the three")
     ap.add_argument("--timeout", type=float, default=None, help="seconds per run")
     args = ap.parse_args(argv)
     if not available():
         sys.exit("fuzz: solutions/fuzz is missing (instructors' copy only)")
     if args.ops <= 0:
         sys.exit("fuzz: --ops must be positive")
-    err = build()
-    if err:
-        sys.stderr.write(err)
-        sys.exit("fuzz: build failed: make LAB=10 SOLUTION=1 FUZZ=1")
-    tests = list(SCENARIOS) if args.test == "both" else [args.test]
+    tests = {"both": list(SCENARIOS), "all": list(ALL_SCENARIOS)}.get(args.test, [args.test])
+    if any(t in SCENARIOS for t in tests):
+        err = build()
+        if err:
+            sys.stderr.write(err)
+            sys.exit("fuzz: build failed: make LAB=10 SOLUTION=1 FUZZ=1")
+    if any(t in SMP_SCENARIOS for t in tests):
+        err = build_smp()
+        if err:
+            sys.stderr.write(err)
+            sys.exit("fuzz: build failed: make LAB=8 SOLUTION=1 FUZZ=smp")
     start = time.monotonic()
     runs = run_many(tests, args.seed, args.ops, args.timeout)
     for run in runs:

@@ -13,10 +13,13 @@
 
 struct smp_vm *smpvm_active;
 
-// SBI 9.4: the two suspend types the spec defines by default.
-#define HSM_SUSPEND_RETENTIVE      0x00000000UL
-#define HSM_SUSPEND_NON_RETENTIVE  0x80000000UL
-#define HSM_SUSPEND_PLATFORM_BIT   0x10000000UL   // 0x10000000-0x7fffffff: platform
+// SBI 9.4: the two suspend types the spec defines by default, and where
+// the platform-specific ranges begin (retentive 0x10000000-0x7fffffff,
+// non-retentive 0x90000000-0xffffffff); the rest is reserved.
+#define HSM_SUSPEND_RETENTIVE         0x00000000UL
+#define HSM_SUSPEND_NON_RETENTIVE     0x80000000UL
+#define HSM_SUSPEND_RET_PLATFORM      0x10000000UL
+#define HSM_SUSPEND_NON_RET_PLATFORM  0x90000000UL
 // Pending VS interrupts that end a retentive suspend (hip: hvip's bits and
 // the Sstc timer's VSTIP, Priv. 8.2.3).
 #define HIP_VS_ANY  (HVIP_VSSIP | HVIP_VSTIP | HVIP_VSEIP)
@@ -99,18 +102,26 @@ long hsm_get_status(struct smp_vm *vm, ulong hartid, ulong *state)
 	return SBI_SUCCESS;
 }
 
+// A suspend type that is not reserved (the kit implements none of these).
+static int suspend_type_valid(ulong type)
+{
+	return type == HSM_SUSPEND_NON_RETENTIVE ||
+	       (type >= HSM_SUSPEND_RET_PLATFORM && type < HSM_SUSPEND_NON_RETENTIVE) ||
+	       type >= HSM_SUSPEND_NON_RET_PLATFORM;
+}
+
 // SBI 9.4, retentive only: like wfi, the call returns once an interrupt
-// is pending for the vCPU (enabled or not), with every register kept.
+// is pending for the vCPU (enabled or not), with every register kept. The
+// non-retentive and platform-specific types are valid but not implemented
+// (SBI_ERR_NOT_SUPPORTED, as lab 7's SRST answers vendor types); reserved
+// types are SBI_ERR_INVALID_PARAM. type is 32 bits (the caller masks it).
 long hsm_suspend(struct smp_vm *vm, struct vcpu *v, ulong type, ulong resume_addr,
 		 ulong opaque)
 {
 	UNUSED(resume_addr);
 	UNUSED(opaque);
-	if (type == HSM_SUSPEND_NON_RETENTIVE)
-		return SBI_ERR_NOT_SUPPORTED;
 	if (type != HSM_SUSPEND_RETENTIVE)
-		return (type & HSM_SUSPEND_PLATFORM_BIT) && type < HSM_SUSPEND_NON_RETENTIVE
-			? SBI_ERR_NOT_SUPPORTED : SBI_ERR_INVALID_PARAM;
+		return suspend_type_valid(type) ? SBI_ERR_NOT_SUPPORTED : SBI_ERR_INVALID_PARAM;
 	struct vcpu_smp *s = smpvm_smp(vm, v);
 	set_state(vm, s, SBI_HSM_STATE_SUSPENDED);
 	for (;;) {
