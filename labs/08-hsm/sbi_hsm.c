@@ -29,7 +29,10 @@ static long hsm_handle(struct vcpu *v, const struct vsbi_call *call, ulong *valu
 		return SBI_ERR_NOT_SUPPORTED;
 	// TODO(lab 8): one case per FID (sbi.h, SBI_HSM_HART_*):
 	//  - HART_START (9.1), args hartid, start_addr, opaque: a hart id that
-	//    names no vCPU is SBI_ERR_INVALID_PARAM; otherwise set
+	//    names no vCPU is SBI_ERR_INVALID_PARAM; a start_addr the guest
+	//    cannot execute (no G-stage leaf with X there: lab 5's
+	//    gstage_translate() on the root in hgatp, which this hart holds
+	//    for the VM) is SBI_ERR_INVALID_ADDRESS; otherwise set
 	//    exit->reason = EXIT_CPU_UP and fill exit->cpu_up. The loop writes
 	//    hsm_cpu_up()'s answer into the caller's a0, so return SBI_SUCCESS.
 	//  - HART_STOP (9.2): exit->reason = EXIT_CPU_DOWN (it never returns

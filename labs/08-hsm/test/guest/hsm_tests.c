@@ -101,7 +101,14 @@ int test_status(void)
 	return fails;
 }
 
-// SBI 9.1's errors: no such hart, a hart that is already running.
+// Guest-physical addresses with nothing behind them in lab 8's VM, which
+// maps only its RAM (at 0x80000000): low memory, and a page above 4 GiB
+// that moves with the seed.
+#define NOTHING_LOW   0x1000UL
+#define NOTHING_HIGH  (0x100000000UL + (g.seed & 0xfff000UL))
+
+// SBI 9.1's errors: no such hart, a hart that is already running, a start
+// address the hart could not execute.
 int test_errors(void)
 {
 	ulong t = pick_target();
@@ -126,5 +133,13 @@ int test_errors(void)
 	g.release = 1;
 	if (ran)
 		wait_status(t, SBI_HSM_STATE_STOPPED, WAIT_US);
+	// Last: a hypervisor that accepts these starts a vCPU whose first
+	// fetch faults, and its run loop may end the whole VM.
+	long a1 = sbi_hart_start(t, NOTHING_LOW, 1), a2 = sbi_hart_start(t, NOTHING_HIGH, 1);
+	long st = sbi_hart_get_status(t);
+	fails += !check("start_bad_address", a1 == SBI_ERR_INVALID_ADDRESS &&
+			a2 == SBI_ERR_INVALID_ADDRESS && st == SBI_HSM_STATE_STOPPED,
+			"hart_start of hart %lu at 0x%lx and 0x%lx: %ld, %ld (INVALID_ADDRESS = -5), "
+			"then its status %ld (STOPPED = 1)", t, NOTHING_LOW, NOTHING_HIGH, a1, a2, st);
 	return fails;
 }
