@@ -17,6 +17,7 @@
 #include "../bench/refvm.h"   // shared with make bench
 #include "vsbi.h"
 #include "fuzz.h"
+#include "canary.h"
 
 extern const char guest_image_start[];
 ulong guest_image_size(void);
@@ -37,29 +38,8 @@ long vsbi_hypercall(struct vcpu *v, ulong nr, const ulong *args, ulong *value)
 }
 
 // ---- the canary: host pages next to the guest's RAM, never mapped ----------
+#define CANARY_WORDS (FUZZ_CANARY_PAGES * PAGE_SIZE / sizeof(ulong))
 static ulong *canary[2];
-
-static ulong canary_word(ulong seed, ulong i)
-{
-	ulong x = (seed ^ 0xc0ffee5eedUL) + i * 0x9e3779b97f4a7c15UL;
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9UL;
-	return x ^ (x >> 29);
-}
-
-static void canary_fill(ulong *p, ulong seed)
-{
-	for (ulong i = 0; i < FUZZ_CANARY_PAGES * PAGE_SIZE / sizeof(ulong); i++)
-		p[i] = canary_word(seed, i);
-}
-
-static ulong canary_bad(const ulong *p, ulong seed)
-{
-	ulong bad = 0;
-	for (ulong i = 0; i < FUZZ_CANARY_PAGES * PAGE_SIZE / sizeof(ulong); i++)
-		bad += p[i] != canary_word(seed, i);
-	return bad;
-}
 
 // Lab 10's VM set-up (refvm.c). The canary pages are taken just before
 // and just after the guest's RAM.
@@ -73,8 +53,8 @@ static int vm_prepare(const char *bootargs, ulong seed)
 	canary[1] = kalloc_pages(FUZZ_CANARY_PAGES, PAGE_SIZE);
 	if (!canary[1])
 		return -1;
-	canary_fill(canary[0], seed);
-	canary_fill(canary[1], ~seed);
+	canary_fill(canary[0], CANARY_WORDS, seed);
+	canary_fill(canary[1], CANARY_WORDS, ~seed);
 	return refvm_load(&vm, &caps, guest_image_start, guest_image_size(), bootargs, "fuzz");
 }
 
@@ -155,9 +135,10 @@ int lab_main(ulong hartid, const void *dtb)
 	if (use_vmm)   // vmm_run() reflects every EXIT_VIRTUAL_INSN, counted as an exit
 		reflected = vm.exits[EXIT_VIRTUAL_INSN];
 	report_exits();
-	ulong bad = canary_bad(canary[0], seed) + canary_bad(canary[1], ~seed);
+	ulong bad = canary_bad(canary[0], CANARY_WORDS, seed) +
+		    canary_bad(canary[1], CANARY_WORDS, ~seed);
 	check("canary", bad == 0, "%lu of %lu host words next to the guest's RAM changed", bad,
-	      2 * FUZZ_CANARY_PAGES * PAGE_SIZE / sizeof(ulong));
+	      2 * CANARY_WORDS);
 	check("guest_exit", rc == 0, "the guest %s", rc == 0 ? "shut down cleanly" :
 	      "was stopped, or shut down with a failure");
 	return rc || bad;

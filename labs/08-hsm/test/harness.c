@@ -2,192 +2,35 @@
 //
 // The boot hart creates the VM (RAM and G-stage from lab 5, the guest
 // image), starts every other physical hart (SBI HSM to OpenSBI), and each
-// hart then runs the same loop for its own vCPU: wait until the vCPU is
-// STARTED (your hsm_wait_start), run it (lab 4), decode its exits (lab 6)
-// and hand SBI calls to lab 7's dispatcher, which finds your HSM, IPI and
-// RFENCE extensions. Only vCPU 0 starts STARTED; the guest brings up the
-// others with SBI hart_start.
-//
-// What this file does for you, and what you do:
-//   - EXIT_CPU_UP / EXIT_CPU_DOWN: the loop calls your hsm_cpu_up() /
-//     hsm_cpu_down() (hsm.c);
-//   - a host IPI (a supervisor software interrupt, scause 0x800...01) ends
-//     a run: lab 6's decoder does not know that cause, so the loop checks
-//     the raw scause first; before every run it calls your vipi_handle();
-//   - the guest's SRST on any hart stops every hart (vm.down).
+// hart then runs the same loop for its own vCPU. That loop is given, in
+// smprun.c: its header says which of your functions it calls, and when.
+// This file picks the VM's size and guest hart ids (lab8.h) and reports
+// the guest's shutdown (FACT system_down).
 #include "hyp.h"
 #include "hypinit.h"
-#include "gstage.h"
-#include "vcpu.h"
 #include "vmram.h"
-#include "vmexit.h"
 #include "vsbi.h"
 #include "fdt.h"
-#include "smpvm.h"
+#include "smprun.h"
 #include "lab8.h"
-
-#define SECONDARY_WAIT_US  2000000   // physical harts must be up by then
-#define IRQ_HOST_IPI       (CAUSE_INTERRUPT | IRQ_S_SOFT)
-
-enum verdict { RESUME, STOP_OK, STOP_FAIL };
 
 static struct smp_vm vm;
 static struct vm_ram ram;
 static struct hyp_caps caps;
-static ulong timebase;
-static volatile int harts_online;
-static volatile int vm_status;       // 0 ok, 1 failure (the first stop decides)
 
-// The VM is over: every hart leaves its loop. The harness sends its own
-// host IPIs here, so that a stop works even while vipi_send() does not.
-static void vm_stop(int failed)
+static void report_system_down(struct vcpu *v, const struct vm_exit *e)
 {
-	if (__atomic_exchange_n(&vm.down, 1, __ATOMIC_SEQ_CST))
-		return;
-	vm_status = failed;
-	for (int i = 0; i < vm.nvcpus; i++) {
-		ulong phys = vm.smp[i].phys_hartid;
-		if (phys != mycpu()->hartid)
-			sbi_send_ipi(1UL << (phys % 64), phys - phys % 64);
-	}
+	UNUSED(v);
+	fact("system_down", "type=%lu reason=%lu", e->system_down.type, e->system_down.reason);
 }
 
-static enum verdict on_sbi(struct vcpu *v, struct vm_exit *e)
-{
-	ulong eid = e->reason == EXIT_HYPERCALL ? SBI_EXT_RVHLAB_HYPERCALL : e->sbi.eid;
-	switch (vsbi_handle_exit(v, e)) {
-	case EXIT_NOTHING:
-		return RESUME;
-	case EXIT_SYSTEM_DOWN:
-		vm.down_how = e->system_down;
-		fact("system_down", "type=%lu reason=%lu", e->system_down.type,
-		     e->system_down.reason);
-		return e->system_down.reason == SBI_SRST_REASON_NONE ? STOP_OK : STOP_FAIL;
-	case EXIT_CPU_UP:
-		// The guest's a0 for hart_start is decided here, under the
-		// VM's lock: only one of two racing starters can win.
-		v->gprs[REG_A0] = (ulong)hsm_cpu_up(&vm, &e->cpu_up);
-		return RESUME;
-	case EXIT_CPU_DOWN:
-		vcpu_put(v);
-		hsm_cpu_down(&vm, v);
-		if (!hsm_wait_start(&vm, v))
-			return STOP_OK;          // the VM ended meanwhile
-		vcpu_load(v);
-		return RESUME;
-	default:
-		printf("lab8: vCPU %d: SBI call EID 0x%lx became a %s exit, which lab 8 does "
-		       "not expect\n", v->id, eid, vm_exit_reason_name(e->reason));
-		return STOP_FAIL;
-	}
-}
-
-static enum verdict handle_exit(struct vcpu *v, struct vm_exit *e)
-{
-	switch (e->reason) {
-	case EXIT_SBI_CALL:
-	case EXIT_HYPERCALL:
-		return on_sbi(v, e);
-	case EXIT_TIMER:
-		vtimer_expired(v);
-		return RESUME;
-	case EXIT_HALT:
-	case EXIT_NOTHING:
-		return RESUME;
-	default:
-		printf("lab8: vCPU %d: %s exit (scause 0x%lx) at pc 0x%lx: stopping the VM\n",
-		       v->id, vm_exit_reason_name(e->reason), e->scause, e->pc);
-		return STOP_FAIL;
-	}
-}
-
-// One hart's life: its vCPU, from its first start to the VM's end.
-static void vcpu_loop(struct vcpu *v)
-{
-	struct vm_exit e;
-	if (v->id != 0 && !hsm_wait_start(&vm, v))
-		return;
-	vcpu_load(v);
-	for (;;) {
-		vipi_handle(&vm, v);
-		if (vm.down)
-			break;
-		vcpu_run(v);
-		if (v->trap.scause == IRQ_HOST_IPI) {
-			csr_clear(sip, SIP_SSIP); // and vipi_handle() reads why
-			continue;
-		}
-		vm_exit_decode(v, &e);
-		enum verdict verdict = handle_exit(v, &e);
-		if (verdict != RESUME) {
-			vm_stop(verdict == STOP_FAIL);
-			break;
-		}
-	}
-	vcpu_put(v);
-}
-
-// Every hart: the hypervisor CSRs (lab 2), delegation (lab 3), the VM's
-// G-stage, and host IPIs enabled (they only wake wfi or end a guest run:
-// sstatus.SIE stays 0 in HS-mode).
-static void hart_setup(void)
-{
-	struct hyp_caps c;
-	hyp_hart_init(&c);
-	deleg_init();
-	csr_write(hgatp, gstage_hgatp(ram.root, LAB8_VMID));
-	hfence_gvma_all();
-	csr_set(sie, SIE_SSIE);
-}
-
-static void secondary_main(ulong index)
-{
-	hart_setup();
-	__atomic_fetch_add(&harts_online, 1, __ATOMIC_SEQ_CST);
-	vcpu_loop(&vm.vcpus[index]);
-}
-
-static void vm_create(const struct fdt_platform *p, ulong hartid, ulong seed)
-{
-	vm.nvcpus = p->nharts < SMPVM_MAX_VCPUS ? p->nharts : SMPVM_MAX_VCPUS;
-	vm.hart_base = LAB8_HART_BASE(seed);
-	for (int i = 0, phys = 0; i < vm.nvcpus; i++) {
-		struct vcpu *v = &vm.vcpus[i];
-		// vCPU 0 runs on the boot hart; the others on the rest, in order.
-		if (i == 0) {
-			vm.smp[i].phys_hartid = hartid;
-		} else {
-			if (p->hartids[phys] == hartid)
-				phys++;
-			vm.smp[i].phys_hartid = p->hartids[phys++];
-		}
-		v->id = i;
-		v->hartid = vm.hart_base + i;
-		v->vs.htimedelta = 0;
-		vm.smp[i].state = SBI_HSM_STATE_STOPPED;
-	}
-	// vCPU 0 is the guest's boot hart: it starts at the image's entry
-	// with the device tree (SBI boot convention), already STARTED (SBI 9:
-	// the supervisor starts on one hart, the others are STOPPED).
-	vcpu_init(&vm.vcpus[0], ram.gpa, vm.hart_base, ram.dtb_gpa);
-	vsbi_vcpu_init(&vm.vcpus[0]);
-	vm.smp[0].state = SBI_HSM_STATE_STARTED;
-	smpvm_active = &vm;
-}
-
-static int start_secondaries(void)
-{
-	for (int i = 1; i < vm.nvcpus; i++) {
-		long err = hart_start(vm.smp[i].phys_hartid, secondary_main, (ulong)i);
-		if (err)
-			printf("lab8: physical hart %lu did not start (SBI error %ld)\n",
-			       vm.smp[i].phys_hartid, err);
-	}
-	ulong t0 = rdtime(), limit = timebase / 1000000 * SECONDARY_WAIT_US;
-	while (harts_online < vm.nvcpus - 1 && rdtime() - t0 < limit)
-		;
-	return harts_online == vm.nvcpus - 1 ? 0 : -1;
-}
+static const struct smprun_config run = {
+	.who = "lab8",
+	.vm = &vm,
+	.ram = &ram,
+	.vmid = LAB8_VMID,
+	.on_system_down = report_system_down,
+};
 
 int lab_main(ulong hartid, const void *dtb)
 {
@@ -197,23 +40,21 @@ int lab_main(ulong hartid, const void *dtb)
 		printf("lab8: cannot read the device tree\n");
 		return 1;
 	}
-	timebase = p.timebase ? p.timebase : 10000000;
 	hyp_hart_init(&caps);
 	deleg_init();
 	if (vm_ram_setup(&ram, LAB8_RAM_SIZE, LAB8_VMID))
 		return 1;
 	csr_set(sie, SIE_SSIE);
 	vsbi_init(&caps);
-	vm_create(&p, hartid, seed);
+	smprun_create(&run, &p, hartid, LAB8_HART_BASE(seed));
 	printf("lab8: test '%s', seed 0x%lx: %d vCPUs, guest hart ids %lu..%lu\n", run_test(),
 	       seed, vm.nvcpus, vm.hart_base, vm.hart_base + vm.nvcpus - 1);
 	fact("vcpus", "%d", vm.nvcpus);
-	if (start_secondaries()) {
+	int up = smprun_start_secondaries();
+	if (up != vm.nvcpus - 1) {
 		check("harness_harts", 0, "only %d of %d secondary physical harts came up",
-		      harts_online, vm.nvcpus - 1);
+		      up, vm.nvcpus - 1);
 		return 1;
 	}
-	vcpu_loop(&vm.vcpus[0]);
-	vm_stop(0);
-	return vm_status;
+	return smprun_run();
 }
