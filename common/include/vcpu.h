@@ -57,9 +57,14 @@ struct vcpu {
 	// The fast path (docs/labs/04-switch.md, "The fast path"): NULL, or
 	// a function a world switch may call for a VS ecall before it leaves
 	// the trap. Only a0-a7 (and ra, sp, tp, t0-t6) are in gprs then, and
-	// sepc and trap are not updated. Non-zero: the call is answered (the
+	// only writes to those 18 reach the guest; sepc, sstatus, hstatus and
+	// trap are stale, and v->exits does not count the exit. It runs with
+	// SIE = 0 and stvec still at the exit vector: it must not fault and
+	// must not touch guest memory. Non-zero: the call is answered (the
 	// function wrote a0/a1), resume after the ecall. 0: take the full exit.
 	// A switch that never calls it is correct too (lab 4 does not ask).
+	// The reference switch reads it on every ecall: a struct vcpu must
+	// start zeroed (static, or memset), as vcpu_init() clears only gprs.
 	int (*fast_ecall)(struct vcpu *v);
 	// Not touched by the switch:
 	struct vcpu_vs_csrs vs;

@@ -91,8 +91,9 @@ vcpu_exit_vector:
 	# = v again, for the next exit, and to find v after the call. SIE is 0
 	# (the trap cleared it), so no HS interrupt arrives meanwhile. A trap
 	# in the handler itself would come back here as a strange exit of the
-	# guest (hstatus.SPV = 0, sepc in the hypervisor): vmm_run() stops on
-	# it with a register dump.
+	# guest, sepc in the hypervisor and the handler's registers saved as
+	# the guest's (SPV may be 0 or 1: OpenSBI redirects some traps without
+	# touching it): the handler must not fault (vcpu.h).
 	csrw	sscratch, a0
 	ld	sp, VCPU_HYP + 1*8(a0)
 	ld	tp, VCPU_HYP + 3*8(a0)
