@@ -2,7 +2,8 @@
 # grading every lab. `make help` lists the targets.
 #
 # An image for lab n = common/ runtime + the student files of labs 1..n
-# (*.c, *.S at the top of each labs/NN-name/) + lab n's test harness
+# (*.c, *.S at the top of each labs/NN-name/) + from lab 8 on the VM run loop
+# (common/vm/) + lab n's test harness
 # (labs/NN-name/test/*.c) + lab n's guest program (labs/NN-name/test/guest/),
 # if it has one.
 
@@ -92,7 +93,9 @@ endif
 # ---- sources -----------------------------------------------------------------
 srcs_in = $(wildcard $(1)/*.c $(1)/*.S)
 COMMON_LIB := $(call srcs_in,common/lib)
-HYP_SRCS := $(call srcs_in,common/hyp) $(COMMON_LIB) \
+# common/vm/: the VM run loop (vm.h), which calls into labs 4-8: from lab 8 on.
+COMMON_VM := $(if $(shell [ '$(LABN)' -ge 8 ] 2>/dev/null && echo y),$(call srcs_in,common/vm))
+HYP_SRCS := $(call srcs_in,common/hyp) $(COMMON_LIB) $(COMMON_VM) \
 	$(foreach d,$(LABS_UPTO),$(call srcs_in,$(call srcdir,$(d)))) \
 	$(call srcs_in,$(TESTDIR))
 # guest_*.{c,S} in common/hyp embed and load a guest: only for labs with one.
@@ -205,30 +208,40 @@ gdb: build  ## QEMU + gdb in one terminal (serial output mirrored from a log)
 
 
 # ---- running a real guest (lab 10) --------------------------------------------
-# make run [GUEST=raw-image] [SOLUTION=1] [SMP=n] [MEM=512M] [GUEST_MEM=128M]
+# make run [GUEST=image|linux] [INITRD=file] [GUEST_ARGS="..."] [SOLUTION=1]
+#          [SMP=n] [MEM=512M] [GUEST_MEM=128M]
 # boots lab 10's hypervisor with any raw S-mode image (default: Debian's
-# U-Boot). QEMU's loader puts the file at GUEST_BARE_BASE (memlayout.h); the
-# bootargs tell the hypervisor its size and how much RAM to give the guest.
+# U-Boot; GUEST=linux: the kit's own kernel, make linux). QEMU's loader puts
+# the files into host memory and the bootargs tell the hypervisor where
+# (grader/guestload.py: one layout for make run and the grader); one vCPU
+# per physical hart (SMP, at most 8).
 GUEST ?= /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
 GUEST_MEM ?= 128M
+INITRD ?=
+GUEST_ARGS ?=
 RUN_MEM := $(if $(filter command line environment,$(origin MEM)),$(MEM),512M)
 RUN_KERNEL := build/10-guest-$(VARIANT)/hyp.elf
-RUN_GUEST_ADDR := 0x81000000
-comma := ,
 guest_mem_bytes = $(shell echo '$(GUEST_MEM)' | awk '/^[0-9]+[Mm]$$/ {print $$0 * 1048576; next} \
 	/^[0-9]+[Gg]$$/ {print $$0 * 1073741824; next} /^[0-9]+$$/ {print $$0; next} {print "bad"}')
+VM_MAX_VCPUS := 8
 
 .PHONY: run
-run:  ## lab 10: boot GUEST (a raw S-mode image, default U-Boot) under your hypervisor
-	@if [ ! -f '$(GUEST)' ]; then echo "make run: guest image '$(GUEST)' not found$(if \
-		$(filter $(GUEST),/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin), (apt-get install u-boot-qemu))" >&2; exit 2; fi
-	@if [ ! -r '$(GUEST)' ]; then echo "make run: guest image '$(GUEST)' is not readable" >&2; exit 2; fi
+run:  ## lab 10: boot GUEST (raw S-mode image or "linux"; default U-Boot) under your hypervisor
+	@if [ '$(GUEST)' = /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin ] && [ ! -f '$(GUEST)' ]; then \
+		echo "make run: $(GUEST) not found (apt-get install u-boot-qemu)" >&2; exit 2; fi
 	@if [ '$(guest_mem_bytes)' = bad ]; then echo "make run: GUEST_MEM='$(GUEST_MEM)': give bytes or e.g. 128M" >&2; exit 2; fi
+	@if ! [ '$(SMP)' -ge 1 -a '$(SMP)' -le $(VM_MAX_VCPUS) ] 2>/dev/null; then echo "make run: SMP=$(SMP): \
+		the hypervisor runs one vCPU per physical hart, 1 to $(VM_MAX_VCPUS) (VM_MAX_VCPUS, vm.h)" >&2; exit 2; fi
+	$(if $(filter linux,$(GUEST)),@$(MAKE) --no-print-directory linux)
 	@$(MAKE) --no-print-directory LAB=10 build
-	@echo "*** booting $(GUEST) ($$(wc -c < '$(GUEST)') bytes) with $(GUEST_MEM) of guest RAM; Ctrl-A X quits QEMU"
-	$(QEMU) -machine virt -nographic -bios default -no-reboot -cpu $(CPU) -smp $(SMP) -m $(RUN_MEM) \
-		-kernel $(RUN_KERNEL) -append "test=run nonce=interactive guest_size=$$(wc -c < '$(GUEST)') guest_mem=$(guest_mem_bytes)" \
-		-device loader,file='$(subst $(comma),$(comma)$(comma),$(GUEST))',addr=$(RUN_GUEST_ADDR),force-raw=on $(QEMUEXTRA)
+	@out=$$($(PYTHON) -m grader.guestload '$(GUEST)' $(if $(INITRD),--initrd '$(INITRD)') \
+		$(if $(GUEST_ARGS),--args '$(GUEST_ARGS)')) || exit 2; mapfile -t a <<< "$$out"; \
+	boot="$${a[-1]}"; unset 'a[-1]'; \
+	echo "*** booting $(GUEST) on $(SMP) vCPU(s) with $(GUEST_MEM) of guest RAM; Ctrl-A X quits QEMU"; \
+	set -x; $(QEMU) -machine virt -nographic -bios default -no-reboot -cpu $(CPU) -smp $(SMP) \
+		-m $(RUN_MEM) -kernel $(RUN_KERNEL) "$${a[@]}" $(QEMUEXTRA) \
+		-append "test=run nonce=interactive guest_mem=$(guest_mem_bytes) $$boot"
+
 # ---- grading and self-test ---------------------------------------------------
 GRADE_LAB := $(if $(filter command line environment,$(origin LAB)),--lab $(LAB))
 GRADE_VARIANT := $(if $(filter 1,$(SOLUTION)),--solution,$(if $(filter 1,$(SKELETON)),--skeleton))

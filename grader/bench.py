@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 
-from . import labspec, qemu
+from . import guestload, labspec, qemu
 
 ROOT = labspec.ROOT
 QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
@@ -37,7 +37,6 @@ BENCH_ELF = os.path.join(ROOT, "build", "10-guest-sol-bench", "hyp.elf")
 LAB10_ELF = os.path.join(ROOT, "build", "10-guest-sol", "hyp.elf")
 UBOOT_BIN = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
 UBOOT_ELF = "/usr/lib/u-boot/qemu-riscv64_smode/uboot.elf"
-UBOOT_GPA = "0x81000000"           # the Makefile's RUN_GUEST_ADDR
 NONCE = "bench"
 
 # The targets.
@@ -142,10 +141,9 @@ def uboot_cmd(native):
               "-cpu", "rv64", "-smp", "1", "-m", "512M"]
     if native:
         return common + ["-kernel", UBOOT_ELF]
-    size = os.path.getsize(UBOOT_BIN)
+    loader, where = guestload.layout(UBOOT_BIN)
     return common + ["-kernel", LAB10_ELF, "-append",
-                     f"test=run nonce={NONCE} guest_size={size} guest_mem=134217728",
-                     "-device", f"loader,file={UBOOT_BIN},addr={UBOOT_GPA},force-raw=on"]
+                     f"test=run nonce={NONCE} guest_mem=134217728 {where}"] + loader
 
 
 # Serial output that marks a phase of a U-Boot boot: the hypervisor's banner,

@@ -6,7 +6,7 @@ import secrets
 import shutil
 
 from . import build as buildmod
-from . import evaluate, labspec, qemu
+from . import evaluate, guestload, labspec, qemu
 
 QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
 
@@ -47,13 +47,18 @@ def qemu_command(test, kernel, params):
     bootargs = f"test={test.scenario} nonce={params['nonce']} seed={params['seed']:#x}"
     if test.bootargs:
         bootargs += " " + evaluate.render(test.bootargs, params)
+    loader = []
+    if test.guest:      # lab 10: a real guest's files, and where they are
+        loader, where = guestload.for_test(test.guest, labspec.ROOT,
+                                           lambda s: evaluate.render(s, params))
+        bootargs += " " + where
     cmd = [QEMU, "-machine", "virt", "-bios", "default", "-no-reboot",
            "-display", "none", "-monitor", "none", "-serial", "stdio", "-nic", "none",
            "-cpu", test.cpu, "-smp", str(test.smp), "-m", test.mem,
            "-kernel", kernel, "-append", bootargs]
     if test.icount:
         cmd += ["-icount", "shift=0,sleep=off"]
-    return cmd + test.extra_args
+    return cmd + loader + test.extra_args
 
 
 def host_command(kernel, params):
@@ -67,7 +72,12 @@ def run_test(test, kernel, variant, logdir):
     params = run_params(test)
     steps = [{k: evaluate.render(v, params) if isinstance(v, str) else v
               for k, v in s.items()} for s in test.input]
-    cmd = host_command(kernel, params) if test.host else qemu_command(test, kernel, params)
+    try:
+        cmd = host_command(kernel, params) if test.host else qemu_command(test, kernel, params)
+    except guestload.GuestError as e:
+        out.params = params
+        out.status, out.note = "ERROR", str(e)
+        return out
     run = qemu.run(cmd, test.timeout, steps=steps)
     parsed = evaluate.Parsed(run.text, params["nonce"])
     out.run, out.parsed, out.params = run, parsed, params

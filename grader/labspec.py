@@ -14,7 +14,9 @@ Templates are str.format strings over the run's parameters: {smp},
 {mem_bytes}, {mem_mib}, {seed}, {nonce}, {cpu}, {test}. Any other brace
 group ({foo}, a regex repetition like {2,3}) is left exactly as written.
 
-A test may also give "qemu": {"smp", "mem", "cpu", "icount", "args"},
+A test may also give "qemu": {"smp", "mem", "cpu", "icount", "args",
+"guest"} ("guest": {"image", "initrd", "args"}: a real guest for lab 10's
+VMM, loaded as grader/guestload.py says),
 "timeout" (seconds), "seed", "bootargs" (templated) and "input": a list of
 {"wait": REGEX, "send": TEXT, "delay": SECONDS} steps typed on the serial
 port in order. Every mistake raises SpecError naming the file, test and check.
@@ -50,7 +52,7 @@ class SpecError(Exception):
 CHECK_KEYS = {"name", "points", "hint", "fact", "equals", "check", "expect", "absent", "exit"}
 TEST_KEYS = {"name", "description", "scenario", "host", "qemu", "timeout", "seed", "bootargs",
              "input", "checks"}
-QEMU_KEYS = {"smp", "mem", "cpu", "icount", "args"}
+QEMU_KEYS = {"smp", "mem", "cpu", "icount", "args", "guest"}
 
 
 def _no_unknown_keys(d, known, where):
@@ -119,6 +121,13 @@ class Test:
         # cannot use it on QEMU 7.2 (hart_start stays START_PENDING).
         self.icount = bool(q.get("icount", self.smp == 1))
         self.extra_args = [str(a) for a in _opt(q, "args", list, f"{where}: qemu", [])]
+        self.guest = _opt(q, "guest", dict, f"{where}: qemu")
+        if self.guest is not None:
+            gw = f"{where}: qemu guest"
+            _no_unknown_keys(self.guest, {"image", "initrd", "args"}, gw)
+            _req(self.guest, "image", str, gw)
+            _opt(self.guest, "initrd", str, gw)
+            _opt(self.guest, "args", str, gw)
         self.timeout = _number(d.get("timeout", 10), float, f"{where}: 'timeout'", minimum=0.1)
         self.seed = d.get("seed")
         if self.seed is not None:

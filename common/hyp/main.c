@@ -48,7 +48,11 @@ void hyp_boot(ulong hartid, const void *dtb)
 	// guest device trees) point into it, so pages from it on are not ours.
 	ulong ram_end = platform.mem_base + platform.mem_size;
 	ulong dtb_page = dtb_addr_of(dtb);
-	kalloc_init(KALLOC_BASE, dtb_page > KALLOC_BASE && dtb_page < ram_end ? dtb_page : ram_end);
+	// Files QEMU's loader put at KALLOC_BASE for lab 10 (a guest image,
+	// an initrd): the bootarg load_size=BYTES says how far they reach.
+	ulong loaded = ALIGN_UP(bootarg_ulong("load_size", 0), PAGE_SIZE);
+	kalloc_init(KALLOC_BASE + loaded,
+		    dtb_page > KALLOC_BASE && dtb_page < ram_end ? dtb_page : ram_end);
 	printf("hyp: RISC-V Hypervisor Labs, lab %s, boot hart %lu\n", LAB_NAME, hartid);
 	int rc = lab_main(hartid, dtb);
 	if (rc)

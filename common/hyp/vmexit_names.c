@@ -17,6 +17,7 @@ static const char *const reason_names[EXIT_REASON_COUNT] = {
 	[EXIT_CPU_UP]            = "cpu_up",
 	[EXIT_CPU_DOWN]          = "cpu_down",
 	[EXIT_SYSTEM_DOWN]       = "system_down",
+	[EXIT_HOST_IPI]          = "host_ipi",
 };
 
 const char *vm_exit_reason_name(enum vm_exit_reason reason)

@@ -8,7 +8,8 @@
 //   0x8020_0000  HYP_BASE: this hypervisor's image (entry point)
 //   0x8100_0000  GUEST_BARE_BASE: in labs 2-4 (G-stage Bare, GPA == HPA) the
 //                guest image is copied here and runs in place (16 MiB window)
-//   0x8200_0000  KALLOC_BASE: page allocator, up to the end of RAM (from DTB)
+//   0x8200_0000  KALLOC_BASE: page allocator, up to the end of RAM (from DTB);
+//                lab 10: first the files QEMU's loader put here (bootarg load_size)
 //
 // From lab 5 on, guests see their RAM at GUEST_RAM_GPA and the G-stage maps
 // it onto pages from the allocator.

@@ -47,6 +47,7 @@
 #define SSTATUS_SPIE  BIT(5)   // SIE before the trap
 #define SSTATUS_SPP   BIT(8)   // privilege before the trap: 1 = S (VS when SPV=1)
 #define SSTATUS_FS    (3UL << 13) // floating-point state (Off/Initial/Clean/Dirty)
+#define SSTATUS_FS_INITIAL (1UL << 13) // FS = Initial: FP on, nothing to save yet
 #define SSTATUS_SUM   BIT(18)  // S-mode may access U pages
 #define SSTATUS_MXR   BIT(19)  // loads from execute-only pages succeed
 

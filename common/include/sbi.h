@@ -56,6 +56,9 @@
 #define SBI_HSM_STATE_SUSPENDED      4
 #define SBI_HSM_STATE_SUSPEND_PENDING 5
 #define SBI_HSM_STATE_RESUME_PENDING 6
+// hart_suspend types (SBI 9.4): the two every implementation knows.
+#define SBI_HSM_SUSPEND_RETENTIVE     0x00000000UL
+#define SBI_HSM_SUSPEND_NON_RETENTIVE 0x80000000UL
 
 // TIME, IPI, RFENCE function IDs (SBI 6, 7, 8).
 #define SBI_TIME_SET_TIMER  0

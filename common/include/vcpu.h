@@ -34,6 +34,8 @@
 #ifndef __ASSEMBLER__
 #include "types.h"
 
+struct vm;
+
 // Saved by the hypervisor on the way out of the guest (lab 4).
 struct vcpu_trap {
 	ulong scause, stval, htval, htinst;
@@ -71,8 +73,19 @@ struct vcpu {
 	int   id;               // index in the VM
 	ulong hartid;           // the hart id the guest sees
 	ulong exits;            // guest exits so far
-	void *vm;               // owning VM (later labs)
+	struct vm *vm;          // owning VM (vm.h; labs 8 and 10), or NULL
 	void *priv;             // free for harnesses
+
+	// Several vCPUs (lab 8, smp.h).
+	ulong phys_hartid;      // the physical hart that runs this vCPU
+	int   hsm_state;        // SBI_HSM_STATE_*, under vm->lock
+	ulong start_entry;      // START_PENDING: where to begin ...
+	ulong start_opaque;     // ... and the value for a1
+	volatile ulong requests;        // VIPI_REQ_* posted by any hart (atomic)
+	volatile ulong fences_pending;  // remote fences asked for, not yet done
+	volatile int   ext_irq;         // the guest's external interrupt line:
+	                                // what hvip.VSEIP must say (lab 10's PLIC)
+	ulong ipis_received;    // statistics (owner only)
 };
 
 // Lab 2 (labs/02-csr/vcpu.c): the vCPU's state before its first run.

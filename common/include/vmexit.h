@@ -24,6 +24,8 @@
 //   EXIT_CPU_UP             CpuUp                 lab 8: SBI HSM hart_start
 //   EXIT_CPU_DOWN           CpuDown               lab 8: SBI HSM hart_stop
 //   EXIT_SYSTEM_DOWN        SystemDown            lab 7: SBI SRST
+//   EXIT_HOST_IPI           (an IPI between the   lab 6: HS software interrupt:
+//                           hypervisor's harts)   another hart left requests
 //   EXIT_UNKNOWN            (an Err)              anything else: dumped, the
 //                                                 guest must not be resumed
 //
@@ -34,7 +36,8 @@
 //  - NESTED_PAGE_FAULT and VIRTUAL_INSN leave sepc AT the instruction: the
 //    handler either retries it (after mapping the page) or emulates it and
 //    then adds insn.len (2 or 4) itself.
-//  - interrupts (TIMER, EXTERNAL_IRQ) never move sepc: nothing was executed.
+//  - interrupts (TIMER, EXTERNAL_IRQ, HOST_IPI) never move sepc: nothing was
+//    executed.
 #ifndef VMEXIT_H
 #define VMEXIT_H
 
@@ -58,6 +61,7 @@ enum vm_exit_reason {
 	EXIT_CPU_UP,
 	EXIT_CPU_DOWN,
 	EXIT_SYSTEM_DOWN,
+	EXIT_HOST_IPI,
 	EXIT_REASON_COUNT
 };
 

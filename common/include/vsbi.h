@@ -27,7 +27,12 @@
 //     one: the handler sets exit->reason (EXIT_SYSTEM_DOWN...) and fills
 //     exit's union; `call` is a copy, so overwriting exit->sbi is safe;
 //   - the dispatcher writes a0/a1 into v->gprs and never moves v->sepc:
-//     the decoder already did (vmexit.h, "Who moves the guest's pc").
+//     the decoder already did (vmexit.h, "Who moves the guest's pc");
+//   - a handler that moves v->sepc itself says that the call did NOT
+//     return where it was made: a fault redirected to the guest (SBI 5's
+//     legacy calls), a non-retentive suspend that resumes elsewhere (SBI
+//     9.4, lab 8). The dispatcher then leaves a0 and a1 as they are: the
+//     handler has set whatever the guest finds there.
 #ifndef VSBI_H
 #define VSBI_H
 
@@ -73,9 +78,11 @@ struct vsbi_ext {
 	const char *name;
 	ulong eid_min, eid_max;          // the EIDs it owns, inclusive
 	ulong flags;                     // VSBI_*
-	// Optional: what sbi_probe_extension(eid) answers for an EID in range
-	// (SBI 4.4: 0 = not available, non-zero = available). NULL means 1.
-	long (*probe)(ulong eid);
+	// Optional: what sbi_probe_extension(eid) answers for an EID in range,
+	// asked on behalf of vCPU v: whether an extension is there is a
+	// question about v's VM (SBI 4.4: 0 = not available, non-zero =
+	// available). NULL means 1.
+	long (*probe)(struct vcpu *v, ulong eid);
 	vsbi_handler_fn *handle;
 };
 
@@ -98,7 +105,7 @@ void vsbi_init(const struct hyp_caps *caps);
 // the vCPU's first vcpu_load() (lab 4), which loads v->vs into the CSRs.
 void vsbi_vcpu_init(struct vcpu *v);
 // Handle an EXIT_SBI_CALL or EXIT_HYPERCALL in place: a0/a1 written into
-// v->gprs, e->reason changed to EXIT_NOTHING (resume the guest) or to the
+// v->gprs (unless the handler moved v->sepc, see above), e->reason changed to EXIT_NOTHING (resume the guest) or to the
 // exit the caller must act on (EXIT_SYSTEM_DOWN...). The vCPU must be
 // loaded on this hart (its VS CSRs live: vsatp, htimedelta, hvip...).
 // Returns the new e->reason. Any other reason is returned unchanged.

@@ -96,3 +96,12 @@ char *strchr(const char *s, int c)
 			return (char *)s;
 	return c ? NULL : (char *)s;
 }
+
+char *strstr(const char *haystack, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *haystack; haystack++)
+		if (!strncmp(haystack, needle, n))
+			return (char *)haystack;
+	return n ? NULL : (char *)haystack;
+}

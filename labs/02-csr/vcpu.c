@@ -13,7 +13,11 @@
 //     and no hypervisor value may leak into a guest.
 //   - v->sepc = entry, v->hartid = hartid.
 //   - v->sstatus: the sstatus bits sret will use. sret takes the new
-//     privilege from SPP (Priv. 8.6.4): 1 = S, 0 = U.
+//     privilege from SPP (Priv. 8.6.4): 1 = S, 0 = U. And the guest's
+//     floating point: with V = 1 an FP instruction needs FS on in both
+//     the guest's own sstatus (vsstatus) and the HS-level sstatus (Priv.
+//     8.2), which is loaded from v->sstatus from lab 4 on. Its device
+//     tree will say it has F and D: give it FS = Initial (riscv.h).
 //   - v->hstatus: the hstatus for the launch: VSXL = 64-bit as in
 //     hyp_hart_init(), SPV = 1 (sret sets V = SPV), and SPVP = 1 (the
 //     guest's privilege is S; HLV/HSV use it when the hypervisor reads

@@ -89,6 +89,15 @@ static void exit_external_irq(struct vcpu *v, struct vm_exit *e)
 	exit_unknown(v, e);
 }
 
+// Interrupt 1: another hart of the hypervisor sent this one an IPI (lab 8
+// uses them: a hart that leaves requests for another hart's vCPU wakes it).
+static void exit_host_ipi(struct vcpu *v, struct vm_exit *e)
+{
+	// TODO(lab 6): EXIT_HOST_IPI, irq.irq = the interrupt number. Nothing
+	// was executed: do not touch sepc.
+	exit_unknown(v, e);
+}
+
 // The routing tables. With lab 3's delegation these are the only traps
 // from the guest that reach the hypervisor on purpose.
 static exit_handler_fn *const exception_handlers[CAUSE_MAX_EXCEPTION] = {
@@ -100,6 +109,7 @@ static exit_handler_fn *const exception_handlers[CAUSE_MAX_EXCEPTION] = {
 };
 
 static exit_handler_fn *const interrupt_handlers[] = {
+	[IRQ_S_SOFT]  = exit_host_ipi,
 	[IRQ_S_TIMER] = exit_timer,
 	[IRQ_S_EXT]   = exit_external_irq,
 };

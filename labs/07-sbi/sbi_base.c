@@ -21,8 +21,9 @@ static long base_handle(struct vcpu *v, const struct vsbi_call *call, ulong *val
 	//    SBI_IMPL_RVHLAB and VSBI_IMPL_VERSION (vsbi.h). You are the SBI
 	//    implementation now; do not claim to be OpenSBI.
 	//  - PROBE_EXTENSION (4.4): for the EID in args[0], 0 if no extension
-	//    owns it (vsbi_find_ext), else its probe op's answer, or 1 when it
-	//    has none. Always SBI_SUCCESS: the answer is in the value.
+	//    owns it (vsbi_find_ext), else its probe op's answer for this vCPU
+	//    (ext->probe(v, eid)), or 1 when it has none. Always SBI_SUCCESS:
+	//    the answer is in the value.
 	//  - GET_MVENDORID, GET_MARCHID, GET_MIMPID (4.5-4.7): "a value that
 	//    is legal for the m*id CSR". Decide what a virtual hart reports
 	//    and write why in a comment (the handout discusses it; the test

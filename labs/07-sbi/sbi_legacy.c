@@ -14,10 +14,16 @@
 //    into VS-mode (Priv. 8.6.2): vsepc = the ecall's pc (exit->pc; v->sepc
 //    is already past it), vscause and vstval from the struct guest_fault,
 //    vsstatus.SPP = 1, SPIE = SIE, SIE = 0, and resume at vstvec
-//    (v->sepc). The guest will run the same ecall again: return its own
-//    a0 (call->args[0]) so that the register is unchanged.
-// This VM has one vCPU, whose hart id is v->hartid: IPIs and fences for it
-// happen on this hart.
+//    (v->sepc). The guest will run the same ecall again later; your
+//    dispatcher sees that v->sepc moved and leaves a0 unchanged (vsbi.h).
+// The VM of this lab has one vCPU, whose hart id is v->hartid: IPIs and
+// fences for it happen on this hart. From lab 8 on a VM may have several:
+// when vsbi_find_ext(SBI_EXT_IPI) (or SBI_EXT_RFENCE) finds lab 8's
+// extension, pass the call on to it instead: read the mask's first
+// unsigned long (the kit's hart ids are all below 64) and call its
+// handler with fid SBI_IPI_SEND_IPI (or SBI_RFENCE_*) and args
+// {mask, 0 (the base), start, size, asid}: it reaches every hart in the
+// mask (SBI 7.1, 8.1-8.3). Lab 8's tests check that (test legacy).
 //
 // Check yourself: make grade LAB=7 (tests console, legacy, timer,
 // legacy_shutdown).

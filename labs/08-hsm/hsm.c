@@ -1,5 +1,5 @@
 // Lab 8: the HSM state machine of each vCPU (SBI spec v2.0, chapter 9,
-// "Hart State Management Extension"; interface in smpvm.h).
+// "Hart State Management Extension"; interface in smp.h, the VM in vm.h).
 //
 // One vCPU per physical hart. A vCPU's state changes on two harts:
 //
@@ -11,7 +11,7 @@
 //                                      hart_suspend (retentive)  v  |
 //                                                            SUSPENDED
 //
-// Every change and every read of vm->smp[i].state (and start_entry,
+// Every change and every read of a vCPU's hsm_state (and start_entry,
 // start_opaque) happens under vm->lock: otherwise two harts that start
 // the same vCPU at once could both see STOPPED, and both "win".
 //
@@ -20,18 +20,15 @@
 #include "hyp.h"
 #include "vcpu.h"
 #include "vsbi.h"
-#include "smpvm.h"
+#include "smp.h"
 
-// Given: the VM the harness creates (smpvm.h). Leave it here.
-struct smp_vm *smpvm_active;
-
-long hsm_cpu_up(struct smp_vm *vm, const struct vm_exit_cpu_up *up)
+long hsm_cpu_up(struct vm *vm, const struct vm_exit_cpu_up *up)
 {
 	// TODO(lab 8): SBI 9.1 hart_start, the caller's side.
-	//  - up->target names no vCPU (smpvm_vcpu_by_hartid): INVALID_PARAM;
+	//  - up->target names no vCPU (vm_vcpu_by_hartid): INVALID_PARAM;
 	//  - under vm->lock: a vCPU that is not STOPPED gives
 	//    SBI_ERR_ALREADY_AVAILABLE; otherwise store up->entry and up->arg
-	//    in its struct vcpu_smp and make it START_PENDING;
+	//    in its start_entry, start_opaque and make it START_PENDING;
 	//  - after the unlock, wake its physical hart: vipi_send(...,
 	//    VIPI_REQ_WAKE). It waits in hsm_wait_start() and does the rest.
 	UNUSED(vm);
@@ -39,14 +36,14 @@ long hsm_cpu_up(struct smp_vm *vm, const struct vm_exit_cpu_up *up)
 	return SBI_ERR_NOT_SUPPORTED;
 }
 
-void hsm_cpu_down(struct smp_vm *vm, struct vcpu *v)
+void hsm_cpu_down(struct vm *vm, struct vcpu *v)
 {
 	// TODO(lab 8): SBI 9.2 hart_stop: the vCPU is STOPPED (under vm->lock).
 	UNUSED(vm);
 	UNUSED(v);
 }
 
-int hsm_wait_start(struct smp_vm *vm, struct vcpu *v)
+int hsm_wait_start(struct vm *vm, struct vcpu *v)
 {
 	for (;;) {
 		vipi_handle(vm, v);
@@ -67,7 +64,7 @@ int hsm_wait_start(struct smp_vm *vm, struct vcpu *v)
 	}
 }
 
-long hsm_get_status(struct smp_vm *vm, ulong hartid, ulong *state)
+long hsm_get_status(struct vm *vm, ulong hartid, ulong *state)
 {
 	// TODO(lab 8): SBI 9.3: INVALID_PARAM for a hart id that names no
 	// vCPU; else its state (read under vm->lock) into *state, SBI_SUCCESS.
@@ -77,17 +74,27 @@ long hsm_get_status(struct smp_vm *vm, ulong hartid, ulong *state)
 	return SBI_ERR_NOT_SUPPORTED;
 }
 
-long hsm_suspend(struct smp_vm *vm, struct vcpu *v, ulong type, ulong resume_addr,
+long hsm_suspend(struct vm *vm, struct vcpu *v, ulong type, ulong resume_addr,
 		 ulong opaque)
 {
-	// TODO(lab 8): SBI 9.4, the retentive type (0x00000000) at least:
+	// TODO(lab 8): SBI 9.4, the two default types (sbi.h):
 	//  - SUSPENDED (under vm->lock) while waiting;
 	//  - wait on this hart like a wfi would: loop { vipi_handle(); stop
 	//    when a VS interrupt is pending (hip: VSSIP, VSTIP, VSEIP) or
 	//    vm->down; wfi(); };
-	//  - STARTED again, and SBI_SUCCESS: the guest continues after its ecall.
-	// The non-retentive type 0x80000000 may answer SBI_ERR_NOT_SUPPORTED;
-	// reserved types are SBI_ERR_INVALID_PARAM (SBI 9.4, table of types).
+	//  - retentive (SBI_HSM_SUSPEND_RETENTIVE): every register kept; the
+	//    guest continues after its ecall with SBI_SUCCESS;
+	//  - non-retentive (SBI_HSM_SUSPEND_NON_RETENTIVE): the hart lost its
+	//    state and resumes like a started one (9.1): at resume_addr with
+	//    a0 = its hart id, a1 = opaque (vcpu_init), satp = 0 and
+	//    sstatus.SIE = 0. v is loaded: those two are the live vsatp and
+	//    vsstatus CSRs. Leave what is pending in hvip: the guest takes the
+	//    interrupt that woke it once it enables interrupts. v->sepc moves,
+	//    so lab 7's dispatcher leaves a0 and a1 as you set them (vsbi.h);
+	//  - either way STARTED again afterwards.
+	// The platform-specific types (0x10000000-0x7fffffff and
+	// 0x90000000-0xffffffff) are SBI_ERR_NOT_SUPPORTED; every other type
+	// is reserved: SBI_ERR_INVALID_PARAM (SBI 9.4, table of types).
 	UNUSED(vm);
 	UNUSED(v);
 	UNUSED(type);

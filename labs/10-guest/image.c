@@ -37,7 +37,7 @@ enum image_error image_check(const u8 *img, ulong size, ulong room)
 enum image_error vm_load_image(struct vm *vm, const u8 *img, ulong size)
 {
 	// TODO(lab 10): check the image with image_check() against the room
-	// it has (vmm.h: GUEST_IMAGE_MAX), and return the error without
+	// it has (vm_image_room(), vmm.h), and return the error without
 	// touching guest RAM if there is one. Then copy the size bytes to
 	// guest-physical GUEST_IMAGE_GPA (vm_gpa_to_hva() gives the host
 	// address of guest RAM: the G-stage maps it there, lab 5), and record

@@ -1,17 +1,22 @@
-// Lab 10, part 3: devices, vCPUs and the run loop of the VMM.
+// Lab 10, part 3: the VMM's devices, its boot vCPU, and its part of the
+// run loop.
 //
 // Everything the guest needs was built in an earlier lab; this file
 // connects the pieces. The harness (labs/10-guest/test/harness.c) sets up
 // the hart, the SBI and the guest's RAM, loads the image and the device
-// tree with your image.c and guest_dtb.c, then calls the three functions
-// below in order. Read vmexit.h (the exit reasons, who moves sepc),
-// vsbi.h, mmio.h and uart16550.h first.
+// tree with your image.c and guest_dtb.c, calls vm_devices_init() and
+// vm_vcpu_init(), and starts the kit's run loop (vm.h) on every physical
+// hart. The loop handles what every VM has (SBI calls, timers, requests
+// between harts, hart_start/stop); the exits only this VM's devices
+// explain come to vmm_handle_exit(). Read vm.h, vmexit.h (the exit
+// reasons, who moves sepc), mmio.h and uart16550.h first.
 //
 // Check yourself: make grade LAB=10 (tests uboot, virtual_insn), and
 // watch it yourself: make run (Ctrl-A X quits QEMU).
 #include "hyp.h"
 #include "vmm.h"
 #include "vsbi.h"
+#include "smp.h"
 
 int vm_devices_init(struct vm *vm)
 {
@@ -21,35 +26,25 @@ int vm_devices_init(struct vm *vm)
 	return -1;
 }
 
-void vm_vcpu_init(struct vm *vm, int id, ulong hartid)
+void vm_vcpu_init(struct vm *vm, struct vcpu *v)
 {
-	// TODO(lab 10): vCPU `id` (vm->vcpus[id]) before its first run: it
-	// starts at vm->entry with a0 = hartid and a1 = vm->dtb_gpa (lab 2's
-	// vcpu_init), knows its VM (v->vm) and id, and has fresh SBI state
-	// (vsbi_vcpu_init, lab 7).
-	// Then think about floating point. U-Boot turns it on in its own
-	// sstatus (which is vsstatus while V = 1). Priv. 8.2, "Virtual
-	// Supervisor Status Register": with V = 1, an FP instruction needs FS
-	// enabled in BOTH vsstatus and the HS-level sstatus. Which sstatus
-	// does the world switch (lab 4) load while the guest runs?
+	// TODO(lab 10): the guest's boot vCPU before its first run (the kit
+	// gave it its ids: v->hartid, v->id, v->vm): it starts at vm->entry
+	// with a0 = its hart id and a1 = vm->dtb_gpa (lab 2's vcpu_init), and
+	// has fresh SBI state (vsbi_vcpu_init, lab 7). The other vCPUs start
+	// when the guest asks (SBI HSM hart_start, lab 8).
 	UNUSED(vm);
-	UNUSED(id);
-	UNUSED(hartid);
+	UNUSED(v);
 }
 
-int vmm_run(struct vm *vm)
+enum vm_verdict vmm_handle_exit(struct vm *vm, struct vcpu *v, struct vm_exit *e)
 {
-	// TODO(lab 10): load vCPU 0 on this hart (vcpu_load, lab 4), then
-	// loop: vcpu_run(), vm_exit_decode() (lab 6), count the exit in
-	// vm->exits[reason], and hand it to the one piece that deals with it:
-	//  - EXIT_SBI_CALL, EXIT_HYPERCALL: vsbi_handle_exit() (lab 7); what it
-	//    turns the call into decides: EXIT_NOTHING resumes, EXIT_SYSTEM_DOWN
-	//    ends the run (record e->system_down in vm->down; return 0 only for
-	//    reason SBI_SRST_REASON_NONE), anything else is not handled;
+	// TODO(lab 10): the exits the kit's loop leaves to you. Return
+	// VM_RESUME to run the guest again, VM_STOP_FAIL to stop the VM.
 	//  - EXIT_NESTED_PAGE_FAULT: a device access, mmio_handle_fault() on
 	//    vm->bus (lab 9); a fetch fault (GUEST_ACCESS_EXEC) cannot be
-	//    emulated;
-	//  - EXIT_TIMER: vtimer_expired() (lab 7); EXIT_HALT: resume;
+	//    emulated. Several harts may touch the same device at once: hold
+	//    vm->dev_lock (spin_lock) around the call. MMIO_UNHANDLED stops.
 	//  - EXIT_VIRTUAL_INSN (Priv. 8.6.1): the guest ran something only HS
 	//    may run (an H or VS CSR, hfence.*, hlv/hsv). Its device tree says
 	//    it has no H extension, so for it that instruction does not exist:
@@ -59,11 +54,11 @@ int vmm_run(struct vm *vm)
 	//    Lab 9's mmio_inject_access_fault() is a generic VS trap entry:
 	//    any cause works with it. Which field of e holds the bits?
 	//    (vmexit.h) Check: make grade LAB=10, test virtual_insn;
-	//  - anything else (EXIT_UNKNOWN...): print what happened (vcpu_dump)
-	//    and stop: a guest whose trap was ignored would only trap again.
-	// Return 0 for a clean shutdown, non-zero for every other end, after
-	// saving the vCPU's state (vcpu_put).
+	//  - anything else: print what happened (vcpu_dump) and stop: a guest
+	//    whose trap was ignored would only trap again.
 	UNUSED(vm);
-	printf("vmm: vmm_run() is not written yet (labs/10-guest/vmm.c)\n");
-	return 1;
+	UNUSED(v);
+	UNUSED(e);
+	printf("vmm: vmm_handle_exit() is not written yet (labs/10-guest/vmm.c)\n");
+	return VM_STOP_FAIL;
 }

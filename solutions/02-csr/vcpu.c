@@ -15,8 +15,12 @@ void vcpu_init(struct vcpu *v, ulong entry, ulong hartid, ulong dtb)
 	v->sepc = entry;
 	// sret takes the new privilege from sstatus.SPP: 1 = S, which with
 	// SPV = 1 means VS (Priv. 8.6.4). SPP = 0 would start the guest
-	// kernel in VU-mode.
-	v->sstatus = SSTATUS_SPP;
+	// kernel in VU-mode. FS: with V = 1 a floating-point instruction needs
+	// FS on in BOTH the guest's vsstatus and the HS-level sstatus (Priv.
+	// 8.2, "Virtual Supervisor Status Register"); the world switch (lab 4)
+	// loads this value into sstatus, so the guest may use FP. (The kit
+	// runs one vCPU per hart and never uses FP itself: nothing to save.)
+	v->sstatus = SSTATUS_SPP | SSTATUS_FS_INITIAL;
 	// SPV = 1: sret sets V = 1. SPVP = 1: the guest's privilege is S, as
 	// the hypervisor's HLV/HSV accesses to its memory will need later.
 	v->hstatus = HSTATUS_VSXL_64 | HSTATUS_SPV | HSTATUS_SPVP;

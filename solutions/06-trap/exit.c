@@ -125,6 +125,15 @@ static void exit_external_irq(struct vcpu *v, struct vm_exit *e)
 	e->irq.irq = IRQ_S_EXT;
 }
 
+// Interrupt 1: another hart of the hypervisor sent this one an IPI (lab 8:
+// it left requests for this hart's vCPU). Nothing ran: sepc stays.
+static void exit_host_ipi(struct vcpu *v, struct vm_exit *e)
+{
+	UNUSED(v);
+	e->reason = EXIT_HOST_IPI;
+	e->irq.irq = IRQ_S_SOFT;
+}
+
 static exit_handler_fn *const exception_handlers[CAUSE_MAX_EXCEPTION] = {
 	[CAUSE_VIRTUAL_SUPERVISOR_ECALL] = exit_ecall,
 	[CAUSE_FETCH_GUEST_PAGE_FAULT]   = exit_guest_page_fault,
@@ -134,6 +143,7 @@ static exit_handler_fn *const exception_handlers[CAUSE_MAX_EXCEPTION] = {
 };
 
 static exit_handler_fn *const interrupt_handlers[] = {
+	[IRQ_S_SOFT]  = exit_host_ipi,
 	[IRQ_S_TIMER] = exit_timer,
 	[IRQ_S_EXT]   = exit_external_irq,
 };

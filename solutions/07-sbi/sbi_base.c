@@ -8,12 +8,12 @@
 
 // SBI 4.4: 0 = not available; otherwise 1 unless the extension defines
 // another non-zero value (its descriptor's probe op).
-static long probe_extension(ulong eid)
+static long probe_extension(struct vcpu *v, ulong eid)
 {
 	const struct vsbi_ext *ext = vsbi_find_ext(eid);
 	if (!ext)
 		return 0;
-	return ext->probe ? ext->probe(eid) : 1;
+	return ext->probe ? ext->probe(v, eid) : 1;
 }
 
 // SBI 4.5-4.7: "a value that is legal for the m*id CSR". A vCPU runs on
@@ -30,7 +30,6 @@ static long machine_id(ulong fid, ulong *value)
 static long base_handle(struct vcpu *v, const struct vsbi_call *call, ulong *value,
 			struct vm_exit *exit)
 {
-	UNUSED(v);
 	UNUSED(exit);
 	switch (call->fid) {
 	case SBI_BASE_GET_SPEC_VERSION:
@@ -43,7 +42,7 @@ static long base_handle(struct vcpu *v, const struct vsbi_call *call, ulong *val
 		*value = VSBI_IMPL_VERSION;
 		return SBI_SUCCESS;
 	case SBI_BASE_PROBE_EXTENSION:
-		*value = (ulong)probe_extension(call->args[0]);
+		*value = (ulong)probe_extension(v, call->args[0]);
 		return SBI_SUCCESS;
 	case SBI_BASE_GET_MVENDORID:
 	case SBI_BASE_GET_MARCHID:

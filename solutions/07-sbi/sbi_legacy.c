@@ -8,10 +8,17 @@
 // DBCN), so they are read the way the guest would read them: lab 6's
 // copy_from_guest() through the guest's own page table.
 //
-// Everything is emulated for the one vCPU of this VM: its harts are virtual
-// (hart ids in a mask name vCPUs) and its TLB entries are tagged with its
-// VMID, so OpenSBI's IPIs and fences would reach the wrong harts and flush
-// the wrong translations.
+// Everything is emulated: the guest's harts are virtual (hart ids in a
+// mask name vCPUs) and its TLB entries are tagged with its VMID, so
+// OpenSBI's IPIs and fences would reach the wrong harts and flush the wrong
+// translations. In this lab the VM has one vCPU, and this file does the
+// work itself; from lab 8 on, a VM may have several, and the IPI and
+// RFENCE extensions (SBI 7, 8) know how to reach them: the legacy calls
+// are passed on to those, with the mask read from guest memory (as
+// OpenSBI's sbi_ecall_legacy.c does).
+//
+// The kit's VMs have fewer than 64 harts, all with ids below 64: the first
+// unsigned long of a mask names every one of them.
 #include "hyp.h"
 #include "vcpu.h"
 #include "vsbi.h"
@@ -91,6 +98,30 @@ static void guest_sfence_vma(ulong start, ulong size, ulong asid, int with_asid)
 	}
 }
 
+// ---------------------------------------------------------------- lab 8
+// The v0.2 extension (lab 8's IPI or RFENCE) that reaches every hart of the
+// VM, or NULL (this lab: one vCPU, done here).
+static const struct vsbi_ext *multi_hart_ext(ulong eid)
+{
+	return vsbi_find_ext(eid);
+}
+
+// Read the mask's first word (faults redirected: -1), then call the v0.2
+// function with (mask, base 0) and the rest of the arguments.
+static long pass_on(struct vcpu *v, struct vm_exit *exit, const struct vsbi_ext *ext,
+		    ulong fid, const struct vsbi_call *c)
+{
+	struct guest_fault f;
+	ulong mask = 0, value = 0;
+	if (copy_from_guest(&mask, c->args[0], sizeof(mask), &f) != GUEST_OK) {
+		redirect_fault(v, exit->pc, &f);
+		return 0;
+	}
+	struct vsbi_call call = { ext->eid_min, fid, { mask, 0, c->args[1], c->args[2],
+						      c->args[3], 0 } };
+	return ext->handle(v, &call, &value, exit);
+}
+
 // ---------------------------------------------------------------- the calls
 // 5.4: 0 if no IPI was pending, a positive value if one was.
 static long clear_ipi(void)
@@ -123,11 +154,21 @@ static long remote_fence(struct vcpu *v, const struct vm_exit *exit, const struc
 	return 0;
 }
 
+// The RFENCE function that does what a legacy fence EID does (SBI 8.1-8.3).
+static ulong rfence_fid(ulong legacy_eid)
+{
+	switch (legacy_eid) {
+	case SBI_EXT_LEGACY_REMOTE_FENCE_I:     return SBI_RFENCE_FENCE_I;
+	case SBI_EXT_LEGACY_REMOTE_SFENCE_VMA:  return SBI_RFENCE_SFENCE_VMA;
+	default:                                return SBI_RFENCE_SFENCE_VMA_ASID;
+	}
+}
+
 static long legacy_handle(struct vcpu *v, const struct vsbi_call *call, ulong *value,
 			  struct vm_exit *exit)
 {
 	UNUSED(value);
-	ulong pc = v->sepc;
+	const struct vsbi_ext *ext;
 	long ret = 0;
 	switch (call->eid) {
 	case SBI_EXT_LEGACY_SET_TIMER:
@@ -145,12 +186,18 @@ static long legacy_handle(struct vcpu *v, const struct vsbi_call *call, ulong *v
 		ret = clear_ipi();
 		break;
 	case SBI_EXT_LEGACY_SEND_IPI:
-		ret = send_ipi(v, exit, call->args[0]);
+		if ((ext = multi_hart_ext(SBI_EXT_IPI)))
+			ret = pass_on(v, exit, ext, SBI_IPI_SEND_IPI, call);
+		else
+			ret = send_ipi(v, exit, call->args[0]);
 		break;
 	case SBI_EXT_LEGACY_REMOTE_FENCE_I:
 	case SBI_EXT_LEGACY_REMOTE_SFENCE_VMA:
 	case SBI_EXT_LEGACY_REMOTE_SFENCE_VMA_ASID:
-		ret = remote_fence(v, exit, call);
+		if ((ext = multi_hart_ext(SBI_EXT_RFENCE)))
+			ret = pass_on(v, exit, ext, rfence_fid(call->eid), call);
+		else
+			ret = remote_fence(v, exit, call);
 		break;
 	case SBI_EXT_LEGACY_SHUTDOWN:
 		exit->reason = EXIT_SYSTEM_DOWN;
@@ -160,8 +207,9 @@ static long legacy_handle(struct vcpu *v, const struct vsbi_call *call, ulong *v
 	default:
 		return SBI_ERR_NOT_SUPPORTED;
 	}
-	// A redirected fault re-runs the ecall later: a0 keeps its argument.
-	return v->sepc != pc ? (long)call->args[0] : ret;
+	// After a redirected fault v->sepc moved: the dispatcher leaves a0 as
+	// it is, and the guest runs the same ecall again later (vsbi.h).
+	return ret;
 }
 
 static const struct vsbi_ext vsbi_ext_legacy = {

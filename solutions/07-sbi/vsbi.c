@@ -48,11 +48,16 @@ enum vm_exit_reason vsbi_handle_exit(struct vcpu *v, struct vm_exit *e)
 	e->reason = EXIT_NOTHING;
 
 	const struct vsbi_ext *ext = vsbi_find_ext(call.eid);
-	ulong value = 0;
+	ulong value = 0, pc = v->sepc;
 	// SBI 3: an unknown EID, or an unknown FID of a known one (the
 	// handler's own default case), is SBI_ERR_NOT_SUPPORTED.
 	long error = ext ? ext->handle(v, &call, &value, e) : SBI_ERR_NOT_SUPPORTED;
 
+	// A handler that moved sepc sent the guest elsewhere (a redirected
+	// fault, a non-retentive suspend): the call did not return, and a0/a1
+	// are the handler's business.
+	if (v->sepc != pc)
+		return e->reason;
 	v->gprs[REG_A0] = (ulong)error;
 	// Legacy calls (SBI 5) return in a0 only: a1 is the guest's own.
 	if (!ext || !(ext->flags & VSBI_LEGACY))

@@ -3,20 +3,14 @@
 // hart_start and hart_stop change what runs where, which only the run loop
 // can do: they become EXIT_CPU_UP / EXIT_CPU_DOWN (vmexit.h), and the loop
 // calls hsm_cpu_up() / hsm_cpu_down(). get_status and suspend are answered
-// here, on the calling vCPU's hart.
+// here, on the calling vCPU's hart. Every VM has hart management, one with
+// a single vCPU too (SBI 9: the caller is STARTED, starting it again is
+// SBI_ERR_ALREADY_AVAILABLE).
 #include "hyp.h"
 #include "vcpu.h"
 #include "vsbi.h"
-#include "smpvm.h"
+#include "smp.h"
 #include "gstage.h"
-
-// Only a VM with several vCPUs (lab 8's) has hart management; the
-// single-vCPU VMs of other labs keep lab 7's answer.
-static long hsm_probe(ulong eid)
-{
-	UNUSED(eid);
-	return smpvm_active != NULL;
-}
 
 // SBI 9.1: start_addr must be a guest-physical address the guest may
 // execute (G-stage X), else SBI_ERR_INVALID_ADDRESS: the new vCPU's first
@@ -32,10 +26,10 @@ static int guest_can_execute(ulong gpa)
 	return !(gpa & 1) && gstage_translate(root, gpa, &perms) != -1UL && (perms & PTE_X);
 }
 
-static long guest_hart_start(struct smp_vm *vm, const struct vsbi_call *c, struct vm_exit *exit)
+static long guest_hart_start(struct vm *vm, const struct vsbi_call *c, struct vm_exit *exit)
 {
 	ulong target = c->args[0];
-	if (!smpvm_vcpu_by_hartid(vm, target))
+	if (!vm_vcpu_by_hartid(vm, target))
 		return SBI_ERR_INVALID_PARAM;
 	if (!guest_can_execute(c->args[1]))
 		return SBI_ERR_INVALID_ADDRESS;
@@ -44,11 +38,21 @@ static long guest_hart_start(struct smp_vm *vm, const struct vsbi_call *c, struc
 	return SBI_SUCCESS;   // the loop replaces it with hsm_cpu_up()'s answer
 }
 
+// SBI 9.4: suspend_type is 32 bits wide; a non-retentive suspend resumes
+// at resume_addr, which must be executable like hart_start's start_addr.
+static long guest_hart_suspend(struct vm *vm, struct vcpu *v, const struct vsbi_call *c)
+{
+	ulong type = c->args[0] & 0xffffffffUL;
+	if (type == SBI_HSM_SUSPEND_NON_RETENTIVE && !guest_can_execute(c->args[1]))
+		return SBI_ERR_INVALID_ADDRESS;
+	return hsm_suspend(vm, v, type, c->args[1], c->args[2]);
+}
+
 static long hsm_handle(struct vcpu *v, const struct vsbi_call *call, ulong *value,
 		       struct vm_exit *exit)
 {
-	struct smp_vm *vm = smpvm_of(v);
-	if (!vm)
+	struct vm *vm = v->vm;
+	if (!vm)            // a vCPU of no VM (some labs' test harnesses)
 		return SBI_ERR_NOT_SUPPORTED;
 	switch (call->fid) {
 	case SBI_HSM_HART_START:
@@ -61,8 +65,7 @@ static long hsm_handle(struct vcpu *v, const struct vsbi_call *call, ulong *valu
 	case SBI_HSM_HART_GET_STATUS:
 		return hsm_get_status(vm, call->args[0], value);
 	case SBI_HSM_HART_SUSPEND:
-		return hsm_suspend(vm, v, call->args[0] & 0xffffffffUL, call->args[1],
-				   call->args[2]);
+		return guest_hart_suspend(vm, v, call);
 	default:
 		return SBI_ERR_NOT_SUPPORTED;
 	}
@@ -72,7 +75,6 @@ static const struct vsbi_ext vsbi_ext_hsm = {
 	.name = "hsm",
 	.eid_min = SBI_EXT_HSM,
 	.eid_max = SBI_EXT_HSM,
-	.probe = hsm_probe,
 	.handle = hsm_handle,
 };
 VSBI_EXTENSION(vsbi_ext_hsm);

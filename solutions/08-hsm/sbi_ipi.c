@@ -6,15 +6,9 @@
 #include "hyp.h"
 #include "vcpu.h"
 #include "vsbi.h"
-#include "smpvm.h"
+#include "smp.h"
 
-static long ipi_probe(ulong eid)
-{
-	UNUSED(eid);
-	return smpvm_active != NULL;
-}
-
-static long send_ipi(struct smp_vm *vm, ulong hart_mask, ulong hart_mask_base)
+static long send_ipi(struct vm *vm, ulong hart_mask, ulong hart_mask_base)
 {
 	ulong targets;
 	long err = vipi_mask_targets(vm, hart_mask, hart_mask_base, &targets);
@@ -31,7 +25,7 @@ static long ipi_handle(struct vcpu *v, const struct vsbi_call *call, ulong *valu
 {
 	UNUSED(value);
 	UNUSED(exit);
-	struct smp_vm *vm = smpvm_of(v);
+	struct vm *vm = v->vm;
 	if (!vm || call->fid != SBI_IPI_SEND_IPI)
 		return SBI_ERR_NOT_SUPPORTED;
 	return send_ipi(vm, call->args[0], call->args[1]);
@@ -41,7 +35,6 @@ static const struct vsbi_ext vsbi_ext_ipi = {
 	.name = "ipi",
 	.eid_min = SBI_EXT_IPI,
 	.eid_max = SBI_EXT_IPI,
-	.probe = ipi_probe,
 	.handle = ipi_handle,
 };
 VSBI_EXTENSION(vsbi_ext_ipi);

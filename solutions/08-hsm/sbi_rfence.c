@@ -9,20 +9,14 @@
 #include "hyp.h"
 #include "vcpu.h"
 #include "vsbi.h"
-#include "smpvm.h"
-
-static long rfence_probe(ulong eid)
-{
-	UNUSED(eid);
-	return smpvm_active != NULL;
-}
+#include "smp.h"
 
 static long rfence_handle(struct vcpu *v, const struct vsbi_call *call, ulong *value,
 			  struct vm_exit *exit)
 {
 	UNUSED(value);
 	UNUSED(exit);
-	struct smp_vm *vm = smpvm_of(v);
+	struct vm *vm = v->vm;
 	ulong targets, req;
 	if (!vm)
 		return SBI_ERR_NOT_SUPPORTED;
@@ -49,7 +43,6 @@ static const struct vsbi_ext vsbi_ext_rfence = {
 	.name = "rfence",
 	.eid_min = SBI_EXT_RFENCE,
 	.eid_max = SBI_EXT_RFENCE,
-	.probe = rfence_probe,
 	.handle = rfence_handle,
 };
 VSBI_EXTENSION(vsbi_ext_rfence);

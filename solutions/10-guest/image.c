@@ -54,19 +54,9 @@ enum image_error image_check(const u8 *img, ulong size, ulong room)
 	return IMAGE_OK;
 }
 
-// The image may use everything from GUEST_IMAGE_GPA up to the device tree,
-// but no more than the guest's RAM holds and the loader window carries.
-static ulong image_room(const struct vm *vm)
-{
-	ulong ram_end = vm->ram_gpa + vm->ram_size;
-	ulong end = ram_end < GUEST_DTB_GPA ? ram_end : GUEST_DTB_GPA;
-	ulong room = end > GUEST_IMAGE_GPA ? end - GUEST_IMAGE_GPA : 0;
-	return room < GUEST_IMAGE_MAX ? room : GUEST_IMAGE_MAX;
-}
-
 enum image_error vm_load_image(struct vm *vm, const u8 *img, ulong size)
 {
-	enum image_error err = image_check(img, size, image_room(vm));
+	enum image_error err = image_check(img, size, vm_image_room(vm));
 	if (err != IMAGE_OK)
 		return err;
 	u8 *dst = vm_gpa_to_hva(vm, GUEST_IMAGE_GPA, size);

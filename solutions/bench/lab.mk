@@ -2,5 +2,3 @@
 # this directory as its harness (BENCH=1, Makefile TESTDIR). The bench guest
 # is a raw image for vm_load_image(), so it runs at GUEST_IMAGE_GPA (vmm.h).
 GUEST_BASE := 0x80200000
-# The guest RAM helpers of lab 10's own harness (vm_create, vm_gpa_to_hva).
-HARNESS_SRCS += labs/10-guest/test/vm.c

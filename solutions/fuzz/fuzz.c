@@ -5,14 +5,16 @@
 // seeded stream of hostile operations and checks what comes back; this
 // side sets the VM up, plants a canary in host memory the guest cannot
 // reach, runs the guest and checks the canary afterwards.
-// Scenarios (bootarg test=), the same guest operations in both:
-//   fuzz  fuzz_run(): vmm_run()'s dispatch in a loop of its own, which
-//         also counts the virtual instructions (an H or VS CSR from VS,
-//         hfence, hlv) it reflects to the guest as illegal instructions,
-//         as a guest kernel expects of a CSR that does not exist for it
-//         (FACT reflected).
-//   vmm   lab 10's vmm_run(), untouched: it reflects them the same way
-//         (EXIT_VIRTUAL_INSN); its count of those exits is the FACT.
+// Scenarios (bootarg test=), the same guest operations in both, under the
+// kit's run loop (vm.h):
+//   fuzz  with a handler of its own before the reference VMM's, which
+//         counts the virtual instructions (an H or VS CSR from VS, hfence,
+//         hlv) the VMM reflects to the guest as illegal instructions, as a
+//         guest kernel expects of a CSR that does not exist for it (FACT
+//         reflected), and stops the VM on any other exit the VMM would
+//         not expect.
+//   vmm   the reference VMM, untouched: it reflects them the same way
+//         (EXIT_VIRTUAL_INSN); the loop's count of those exits is the FACT.
 // Bootargs: seed=<hex> (the run's seed) ops=<n> (default 100000).
 #include "../bench/refvm.h"   // shared with make bench
 #include "vsbi.h"
@@ -43,10 +45,11 @@ static ulong *canary[2];
 
 // Lab 10's VM set-up (refvm.c). The canary pages are taken just before
 // and just after the guest's RAM.
-static int vm_prepare(const char *bootargs, ulong seed)
+static int vm_prepare(const char *bootargs, ulong seed, const struct vm_ops *ops)
 {
 	struct hyp_caps caps;
 	refvm_hart_init(&caps);
+	vm.ops = ops;
 	canary[0] = kalloc_pages(FUZZ_CANARY_PAGES, PAGE_SIZE);
 	if (!canary[0] || vm_create(&vm, FUZZ_GUEST_MEM, 1))
 		return -1;
@@ -58,51 +61,25 @@ static int vm_prepare(const char *bootargs, ulong seed)
 	return refvm_load(&vm, &caps, guest_image_start, guest_image_size(), bootargs, "fuzz");
 }
 
-// ---- fuzz_run(): vmm_run()'s loop, virtual instructions reflected ----------
+// ---- scenario fuzz: the reference VMM, watched -------------------------------
 static ulong reflected;
 
-static enum verdict handle_exit(struct vm *vm, struct vcpu *v, struct vm_exit *e)
+static enum vm_verdict fuzz_exit(struct vm *vm, struct vcpu *v, struct vm_exit *e)
 {
-	int mine;
-	enum verdict verdict = refvm_common_exit(vm, v, e, "fuzz", &mine);
-	if (mine)
-		return verdict;
 	switch (e->reason) {
 	case EXIT_NESTED_PAGE_FAULT:
-		if (e->page_fault.access == GUEST_ACCESS_EXEC) {
-			vcpu_dump(v, "fuzz: the guest jumped outside its RAM");
-			return STOP_FAIL;
-		}
-		return mmio_handle_fault(&vm->bus, v, e) == MMIO_UNHANDLED ? STOP_FAIL : RESUME;
+		return vmm_handle_exit(vm, v, e);
 	case EXIT_VIRTUAL_INSN:
-		// Priv. 8.6.1: what VS may not run. For the guest it is an
-		// instruction that does not exist: illegal instruction (cause 2,
-		// stval = the instruction bits), entered like any VS trap (the
-		// lab 9 injection is a generic trap entry).
 		reflected++;
-		mmio_inject_access_fault(v, CAUSE_ILLEGAL_INSTRUCTION, e->vinsn.insn.bits);
-		return RESUME;
+		return vmm_handle_exit(vm, v, e);
 	default:
 		vcpu_dump(v, "fuzz: exit not handled");
-		return STOP_FAIL;
+		return VM_STOP_FAIL;
 	}
 }
 
-static int fuzz_run(struct vm *vm)
-{
-	struct vcpu *v = &vm->vcpus[0];
-	struct vm_exit e;
-	enum verdict verdict;
-	vcpu_load(v);
-	do {
-		vcpu_run(v);
-		vm_exit_decode(v, &e);
-		verdict = handle_exit(vm, v, &e);
-		vm->exits[e.reason]++;
-	} while (verdict == RESUME);
-	vcpu_put(v);
-	return verdict == STOP_OK ? 0 : 1;
-}
+static const struct vm_ops fuzz_ops = { .who = "fuzz", .handle_exit = fuzz_exit };
+static const struct vm_ops vmm_ops = { .who = "fuzz", .handle_exit = vmm_handle_exit };
 
 // ---- the run --------------------------------------------------------------
 static void report_exits(void)
@@ -128,11 +105,11 @@ int lab_main(ulong hartid, const void *dtb)
 	char args[VM_BOOTARGS_MAX];
 	snprintf(args, sizeof(args), "fuzz=%s seed=0x%lx ops=%lu nonce=%s", test, seed, ops,
 		 run_nonce());
-	if (vm_prepare(args, seed))
+	if (vm_prepare(args, seed, use_vmm ? &vmm_ops : &fuzz_ops))
 		return 1;
 	printf("fuzz: %s run, seed 0x%lx, %lu operations\n", test, seed, ops);
-	int rc = use_vmm ? vmm_run(&vm) : fuzz_run(&vm);
-	if (use_vmm)   // vmm_run() reflects every EXIT_VIRTUAL_INSN, counted as an exit
+	int rc = vm_run(&vm);
+	if (use_vmm)   // the VMM reflects every EXIT_VIRTUAL_INSN, counted as an exit
 		reflected = vm.exits[EXIT_VIRTUAL_INSN];
 	report_exits();
 	ulong bad = canary_bad(canary[0], CANARY_WORDS, seed) +

@@ -2,7 +2,5 @@
 # this directory as its harness (FUZZ=1, Makefile TESTDIR). The fuzz guest
 # is a raw image for vm_load_image(), so it runs at GUEST_IMAGE_GPA (vmm.h).
 GUEST_BASE := 0x80200000
-# The guest RAM helpers of lab 10's own harness (vm_create, vm_gpa_to_hva).
-HARNESS_SRCS += labs/10-guest/test/vm.c
 # The reference-VM helpers shared with make bench.
 HARNESS_SRCS += solutions/bench/refvm.c

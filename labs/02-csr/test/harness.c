@@ -265,6 +265,9 @@ static void scenario_vcpu_state(void)
 	      v->sepc, entry, v->hartid);
 	check("vcpu_sstatus_spp", (v->sstatus & SSTATUS_SPP) != 0,
 	      "v->sstatus=0x%lx: SPP must be 1 so that sret enters VS, not VU", v->sstatus);
+	check("vcpu_sstatus_fs", (v->sstatus & SSTATUS_FS) != 0,
+	      "v->sstatus=0x%lx: FS is Off, so the guest could not use floating point",
+	      v->sstatus);
 	ulong hs = v->hstatus;
 	int good = (hs & HSTATUS_SPV) && (hs & HSTATUS_SPVP) &&
 		   (hs & HSTATUS_VSXL_MASK) == HSTATUS_VSXL_64;

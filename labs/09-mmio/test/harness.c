@@ -20,7 +20,6 @@
 
 #define GUEST_RAM_SIZE     (4UL << 20)
 #define MAX_EXITS          50000000   // uart_in polls LSR until the input comes
-#define SSTATUS_FS_INITIAL (1UL << 13)   // Priv. 3.1.6.6: FP state Initial
 
 enum verdict { RESUME, STOP };
 
@@ -211,8 +210,6 @@ int lab_main(ulong hartid, const void *dtb)
 	printf("lab9: test device at gpa 0x%lx, UART at gpa 0x%lx, neither mapped\n",
 	       tdev.dev.base, uart.dev.base);
 	vcpu_init(&vcpu0, ram.gpa, hartid, ram.dtb_gpa);
-	if (is_test("refuse"))
-		vcpu0.sstatus |= SSTATUS_FS_INITIAL;   // the guest may use FP (HS-level FS)
 	vcpu_load(&vcpu0);
 	int rc = run_guest(&vcpu0);
 	printf("lab9: %lu accesses emulated, %lu refused\n", emulated, refused);

@@ -103,6 +103,8 @@ static void seed_vm(void)
 	vm.ram_gpa = GUEST_RAM_GPA;
 	vm.ram_size = (64UL + 16 * (s % 8)) << 20;
 	vm.nvcpus = 1 + (int)((s >> 4) % 4);
+	for (int i = 0; i < vm.nvcpus; i++)
+		vm.vcpus[i].hartid = (ulong)i;
 	vm.timebase = platform.timebase;
 	snprintf(vm.bootargs, sizeof(vm.bootargs), "console=ttyS0 hv.seed=%lx", s);
 }

@@ -1,22 +1,32 @@
-// Lab 10 harness: the VMM's main program (U-Boot, or the lab's own guest), and the
-// dispatch to the tests that need no guest.
+// Lab 10 harness: the VMM's main program (a real guest, or the lab's own),
+// and the dispatch to the tests that need no guest.
 //
-// Scenario "run" (make run, and the graded U-Boot tests) is the whole VMM:
-// per-hart setup (labs 2, 3), the SBI (lab 7), the guest's RAM (lab 5),
-// then your code: vm_load_image() copies the raw image that QEMU's loader
-// put at GUEST_BARE_BASE into the guest's RAM, vm_build_dtb() writes the
-// guest's device tree, vm_devices_init() and vm_vcpu_init() prepare the
-// UART and vCPU 0, and vmm_run() runs the guest until it stops. Its return
-// value becomes the hypervisor's: "hyp: shutdown (ok)" only for a guest
-// that shut down cleanly.
+// Scenario "run" (make run, and the graded U-Boot and Linux tests) is the
+// whole VMM: per-hart setup (labs 2, 3), the SBI (lab 7), the guest's RAM
+// (lab 5, vm_create), then your code: vm_load_image() copies the raw image
+// that QEMU's loader put at LOADER_BASE into the guest's RAM,
+// vm_build_dtb() writes the guest's device tree, vm_devices_init() and
+// vm_vcpu_init() prepare the devices and the boot vCPU, and the kit's run
+// loop (vm.h) runs one vCPU per physical hart, with your
+// vmm_handle_exit() for the exits it leaves to the VMM, until the guest
+// stops. The run's status becomes the hypervisor's: "hyp: shutdown (ok)"
+// only for a guest that shut down cleanly.
 //
-// The bootargs: guest_size=BYTES (how long the image is: a raw image does
-// not say), guest_mem=BYTES (guest RAM, default 128 MiB).
+// The bootargs (make run and the grader write them):
+//   guest_size=BYTES     how long the image at LOADER_BASE is (a raw image
+//                        does not say)
+//   initrd_addr=ADDR     an initial ramdisk QEMU's loader put at host ADDR,
+//   initrd_size=BYTES    given to the guest below its device tree
+//   guest_mem=BYTES      guest RAM (default 128 MiB)
+//   -- ARGS              everything after " -- ": the guest's own command
+//                        line (/chosen/bootargs); default GUEST_BOOTARGS
+// One vCPU per physical hart: QEMU's -smp is the guest's number of harts.
 //
 // Scenario "virtual_insn" runs the same steps with the lab's own guest
 // (test/guest/, linked into this image by guest_blob.S) instead of the
 // loader's file: it runs H instructions from VS-mode and checks that each
-// comes back to it as an illegal instruction (vmm_run: EXIT_VIRTUAL_INSN).
+// comes back to it as an illegal instruction (vmm_handle_exit:
+// EXIT_VIRTUAL_INSN).
 #include "hyp.h"
 #include "hypinit.h"
 #include "minisbi.h"
@@ -25,11 +35,39 @@
 
 extern const char guest_image_start[];   // guest_blob.S: the test guest's bytes
 
-// Whatever the guest's kernel would find on its command line (U-Boot
-// ignores it; a Linux kernel booted from U-Boot gets its own from U-Boot).
+// The guest's command line when none is given (U-Boot ignores it; a Linux
+// kernel prints on the UART with it).
 #define GUEST_BOOTARGS "console=ttyS0"
+#define ARGS_MARK      " -- "
 
 static struct vm vm;
+
+static const char *reset_type_name(ulong type)
+{
+	switch (type) {
+	case SBI_SRST_TYPE_SHUTDOWN:    return "shutdown";
+	case SBI_SRST_TYPE_COLD_REBOOT: return "cold reboot";
+	case SBI_SRST_TYPE_WARM_REBOOT: return "warm reboot";
+	default:                        return "reset of unknown type";
+	}
+}
+
+// SBI SRST (SBI 10): the guest is done. A shutdown with no reason is the
+// clean end; a reboot is not emulated (a guest kernel that panics with
+// panic=-1 asks for one), so it ends the run too, as a failure.
+static void on_system_down(struct vm *m, struct vcpu *v, const struct vm_exit *e)
+{
+	UNUSED(m);
+	fact("system_down", "type=%lu reason=%lu", e->system_down.type, e->system_down.reason);
+	printf("vmm: vCPU %d: the guest asked for a %s (reason %lu): stopping the VM\n", v->id,
+	       reset_type_name(e->system_down.type), e->system_down.reason);
+}
+
+static const struct vm_ops vmm_ops = {
+	.who = "vmm",
+	.handle_exit = vmm_handle_exit,
+	.on_system_down = on_system_down,
+};
 
 static void report_exits(const struct vm *v)
 {
@@ -40,28 +78,50 @@ static void report_exits(const struct vm *v)
 	printf("\n");
 }
 
-static int vm_prepare(const u8 *image, ulong size, ulong mem, const char *bootargs)
+// The initial ramdisk goes right below the device tree, page aligned.
+static int place_initrd(const u8 *initrd, ulong size)
+{
+	if (!size)
+		return 0;
+	ulong room = vm.dtb_gpa - GUEST_IMAGE_GPA;
+	if (size > GUEST_INITRD_MAX || size > room) {
+		printf("vmm: the initrd (%lu bytes) does not fit in the guest's RAM (%lu MiB): give "
+		       "it more (GUEST_MEM=)\n", size, vm.ram_size >> 20);
+		return -1;
+	}
+	vm.initrd_gpa = ALIGN_DOWN(vm.dtb_gpa - size, PAGE_SIZE);
+	vm.initrd_size = size;
+	memcpy(vm_gpa_to_hva(&vm, vm.initrd_gpa, size), initrd, size);
+	return 0;
+}
+
+static int vm_prepare(const u8 *image, ulong size, const u8 *initrd, ulong initrd_size,
+		      ulong mem, const char *bootargs)
 {
 	struct hyp_caps caps;
 	hyp_hart_init(&caps);
 	deleg_init();
 	vsbi_init(&caps);
-	if (vm_create(&vm, mem, 1))
+	vm.ops = &vmm_ops;
+	if (vm_create(&vm, mem, LAB10_VMID))
 		return -1;
 	vm.caps = caps;
 	snprintf(vm.bootargs, sizeof(vm.bootargs), "%s", bootargs);
+	if (place_initrd(initrd, initrd_size))
+		return -1;
 	enum image_error err = vm_load_image(&vm, image, size);
 	fact("image", "%s", err == IMAGE_OK ? "loaded" : "refused");
 	if (err != IMAGE_OK) {
 		printf("vmm: cannot boot the guest image (guest_size=%lu): %s\n", size,
 		       image_error_str(err));
 		if (err == IMAGE_TOO_LARGE)
-			printf("vmm: an image may have up to %lu bytes (GUEST_IMAGE_MAX, vmm.h)\n",
-			       GUEST_IMAGE_MAX);
+			printf("vmm: this VM has room for %lu bytes (vm_image_room, vmm.h)\n",
+			       vm_image_room(&vm));
 		return -1;
 	}
-	vm.dtb_gpa = GUEST_DTB_GPA;
-	vm.dtb_size = vm_build_dtb(&vm, vm_gpa_to_hva(&vm, GUEST_DTB_GPA, GUEST_DTB_MAX),
+	if (vm_place_vcpus(&vm, platform.nharts, 0))
+		return -1;
+	vm.dtb_size = vm_build_dtb(&vm, vm_gpa_to_hva(&vm, vm.dtb_gpa, GUEST_DTB_MAX),
 				   GUEST_DTB_MAX);
 	if (vm.dtb_size == 0) {
 		printf("vmm: vm_build_dtb() wrote no device tree\n");
@@ -74,26 +134,39 @@ static int vm_prepare(const u8 *image, ulong size, ulong mem, const char *bootar
 	return 0;
 }
 
-// vCPU 0, then vmm_run() until the guest stops.
+// vCPU 0 here, the other physical harts on their vCPUs, until the guest stops.
 static int vm_boot(ulong hartid)
 {
-	vm_vcpu_init(&vm, 0, 0);
-	printf("vmm: booting the guest on hart %lu: %lu bytes at 0x%lx, %lu MiB of RAM at 0x%lx, "
-	       "device tree at 0x%lx (%lu bytes)\n", hartid, vm.image_size, vm.entry,
-	       vm.ram_size >> 20, vm.ram_gpa, vm.dtb_gpa, vm.dtb_size);
-	int rc = vmm_run(&vm);
+	vm_vcpu_init(&vm, &vm.vcpus[0]);
+	printf("vmm: booting the guest on %d vCPU(s) from hart %lu: %lu bytes at 0x%lx, "
+	       "%lu MiB of RAM at 0x%lx, device tree at 0x%lx (%lu bytes)\n", vm.nvcpus, hartid,
+	       vm.image_size, vm.entry, vm.ram_size >> 20, vm.ram_gpa, vm.dtb_gpa, vm.dtb_size);
+	int up = vm_start_harts(&vm);
+	if (up != vm.nvcpus - 1) {
+		printf("vmm: only %d of %d secondary harts came up\n", up, vm.nvcpus - 1);
+		return 1;
+	}
+	int rc = vm_run(&vm);
 	report_exits(&vm);
-	if (rc == 0)
-		fact("system_down", "type=%lu reason=%lu", vm.down.type, vm.down.reason);
 	printf("vmm: the guest %s\n", rc == 0 ? "shut down cleanly" : "did not shut down cleanly");
 	return rc;
+}
+
+// The guest's command line: what follows " -- " in our own bootargs.
+static const char *guest_bootargs(void)
+{
+	const char *all = platform.bootargs, *mark = strstr(all, ARGS_MARK);
+	return mark ? mark + strlen(ARGS_MARK) : GUEST_BOOTARGS;
 }
 
 static int vmm_main(ulong hartid)
 {
 	ulong size = bootarg_ulong("guest_size", 0);
+	ulong initrd = bootarg_ulong("initrd_addr", 0);
+	ulong initrd_size = initrd ? bootarg_ulong("initrd_size", 0) : 0;
 	ulong mem = bootarg_ulong("guest_mem", LAB10_GUEST_MEM);
-	if (vm_prepare((const u8 *)GUEST_BARE_BASE, size, mem, GUEST_BOOTARGS))
+	if (vm_prepare((const u8 *)LOADER_BASE, size, (const u8 *)initrd, initrd_size, mem,
+		       guest_bootargs()))
 		return 1;
 	return vm_boot(hartid);
 }
@@ -104,8 +177,8 @@ static int virtual_insn_main(ulong hartid)
 	char args[VM_BOOTARGS_MAX];
 	snprintf(args, sizeof(args), "%s nonce=%s seed=0x%lx", GUEST_BOOTARGS, run_nonce(),
 		 run_seed());
-	if (vm_prepare((const u8 *)guest_image_start, guest_image_size(), LAB10_TEST_GUEST_MEM,
-		       args))
+	if (vm_prepare((const u8 *)guest_image_start, guest_image_size(), NULL, 0,
+		       LAB10_TEST_GUEST_MEM, args))
 		return 1;
 	return vm_boot(hartid);
 }

@@ -6,7 +6,7 @@
 #include "hyp.h"
 #include "lab10.h"
 
-#define TEST_RAM     (40UL << 20)    // just above GUEST_RAM_MIN
+#define TEST_RAM     (40UL << 20)    // room for a 38 MiB image
 #define INSN_AUIPC   0x00000297U     // auipc t0, 0: a 32-bit instruction
 #define INSN_C_LI    0x4501U         // c.li a0, 0: a 16-bit instruction
 
@@ -70,7 +70,7 @@ static void test_load(void)
 	check("image_too_large", big == IMAGE_TOO_LARGE && untouched && good_accepted() &&
 	      image_check(window, GUEST_IMAGE_MAX, GUEST_IMAGE_MAX) == IMAGE_OK,
 	      "vm_load_image(%lu bytes, room %lu): %s%s; exactly %lu bytes: %s", over,
-	      GUEST_IMAGE_MAX, image_error_str(big), untouched ? "" : ", yet it wrote guest RAM",
+	      vm_image_room(&vm), image_error_str(big), untouched ? "" : ", yet it wrote guest RAM",
 	      GUEST_IMAGE_MAX,
 	      image_error_str(image_check(window, GUEST_IMAGE_MAX, GUEST_IMAGE_MAX)));
 

@@ -8,9 +8,6 @@
 #define LAB10_GUEST_MEM  (128UL << 20)   // default guest RAM (bootarg guest_mem=)
 #define LAB10_TEST_GUEST_MEM (64UL << 20) // the test guest's RAM (virtual_insn)
 
-// vm.c: the guest's RAM, mapped and active. 0 or -1 (message printed).
-int vm_create(struct vm *vm, ulong ram_size, int nvcpus);
-
 // The scenarios that need no guest.
 int image_test(void);       // image_test.c: "image_checks"
 int dtb_test(void);         // dtb_test.c: "guest_dtb"

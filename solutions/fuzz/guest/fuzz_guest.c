@@ -287,8 +287,9 @@ static const ulong implemented[] = {
 static const ulong max_fid[N_IMPL] = { 6, 0, 0, 6, 3, 0, 2, ~0UL };
 
 // Which of them this hypervisor offers (base probe_extension, SBI 4.8):
-// lab 10's VMM has no HSM, IPI or RFENCE (they need lab 8's SMP VM). An
-// extension that is not offered answers every call with not supported.
+// lab 10's VMM offers all of them, on a VM of one vCPU here (HSM, IPI and
+// RFENCE answer on every VM). An extension that is not offered answers
+// every call with not supported.
 static int avail[N_IMPL];
 
 static void probe_all(void)

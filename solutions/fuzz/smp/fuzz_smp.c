@@ -4,11 +4,10 @@
 // Built as lab 8's reference hypervisor with this file instead of lab 8's
 // harness (make LAB=8 SOLUTION=1 FUZZ=smp). The VM is lab 8's: one vCPU
 // per physical hart, vCPU 0 STARTED, the others STOPPED until the guest
-// starts them with SBI HSM. The run loop is lab 8's own (labs/08-hsm/test/
-// smprun.c, which this image links too), with three additions for the
-// fuzzer:
+// starts them with SBI HSM. The run loop is the kit's (vm.h), with three
+// additions for the fuzzer:
 //   - every exit is counted, per reason, and reported at the end (the
-//     runner's hooks, below; an exit it cannot handle is also kept);
+//     loop's hooks, below; an exit it cannot handle is also kept);
 //   - host memory the guest must never reach is watched: 2 x 16 pages next
 //     to the guest's RAM and guard words on both sides of the VM's struct
 //     (the HSM state, the request words, the vCPUs), filled with a pattern
@@ -23,23 +22,23 @@
 #include "vmram.h"
 #include "vsbi.h"
 #include "fdt.h"
-#include "../../../labs/08-hsm/test/smprun.h"
+#include "smp.h"
 #include "../canary.h"
 #include "fuzz_smp.h"
 
 // The VM between two rows of guard words (watch_check()).
 static struct {
 	ulong before[FUZZ_SMP_GUARD_WORDS];
-	struct smp_vm vm;
+	struct vm vm;
 	ulong after[FUZZ_SMP_GUARD_WORDS];
 } guarded;
-static struct smp_vm *const vm = &guarded.vm;
+static struct vm *const vm = &guarded.vm;
 
 static struct vm_ram ram;
 static struct hyp_caps caps;
 static int vm_status;
 static volatile int guest_clean;     // SRST with reason "none"
-static ulong exits[EXIT_REASON_COUNT], host_ipis;
+static ulong host_ipis;
 static volatile int bad_exit_vcpu = -1;   // the first exit the loop could not handle
 static struct vm_exit bad_exit;
 
@@ -67,39 +66,33 @@ static void watch_check(ulong seed)
 	      guard, 2 * FUZZ_SMP_GUARD_WORDS);
 }
 
-// ---- lab 8's run loop (smprun.c), with the fuzzer's hooks --------------------
-static void count_exit(struct vcpu *v, const struct vm_exit *e)
+// ---- the kit's run loop, with the fuzzer's hooks ------------------------------
+static void count_exit(struct vm *m, struct vcpu *v, const struct vm_exit *e)
 {
+	UNUSED(m);
 	UNUSED(v);
-	__atomic_fetch_add(&exits[e->reason], 1, __ATOMIC_RELAXED);
+	if (e->reason == EXIT_HOST_IPI)
+		__atomic_fetch_add(&host_ipis, 1, __ATOMIC_RELAXED);
 }
 
-static void count_host_ipi(struct vcpu *v)
+static void note_system_down(struct vm *m, struct vcpu *v, const struct vm_exit *e)
 {
-	UNUSED(v);
-	__atomic_fetch_add(&host_ipis, 1, __ATOMIC_RELAXED);
-}
-
-static void note_system_down(struct vcpu *v, const struct vm_exit *e)
-{
+	UNUSED(m);
 	UNUSED(v);
 	guest_clean = e->system_down.reason == SBI_SRST_REASON_NONE;
 }
 
-static void keep_bad_exit(struct vcpu *v, const struct vm_exit *e)
+static void keep_bad_exit(struct vm *m, struct vcpu *v, const struct vm_exit *e)
 {
+	UNUSED(m);
 	if (__atomic_exchange_n(&bad_exit_vcpu, v->id, __ATOMIC_SEQ_CST) == -1)
 		bad_exit = *e;
 	vcpu_dump(v, "fuzz: unexpected exit");
 }
 
-static const struct smprun_config run = {
+static const struct vm_ops ops = {
 	.who = "fuzz",
-	.vm = &guarded.vm,
-	.ram = &ram,
-	.vmid = FUZZ_SMP_VMID,
 	.on_exit = count_exit,
-	.on_host_ipi = count_host_ipi,
 	.on_system_down = note_system_down,
 	.on_bad_exit = keep_bad_exit,
 };
@@ -108,14 +101,14 @@ static const struct smprun_config run = {
 static void report(void)
 {
 	for (int i = 0; i < EXIT_REASON_COUNT; i++)
-		if (exits[i])
-			fact("exits", "%s %lu", vm_exit_reason_name(i), exits[i]);
+		if (vm->exits[i])
+			fact("exits", "%s %lu", vm_exit_reason_name(i), vm->exits[i]);
 	fact("host_ipis", "%lu", host_ipis);
 	ulong ipis = 0, fences = 0, stopped = 0;
 	for (int i = 0; i < vm->nvcpus; i++) {
-		ipis += vm->smp[i].ipis_received;
-		fences += vm->smp[i].fences_pending;
-		stopped += i > 0 && vm->smp[i].state == SBI_HSM_STATE_STOPPED;
+		ipis += vm->vcpus[i].ipis_received;
+		fences += vm->vcpus[i].fences_pending;
+		stopped += i > 0 && vm->vcpus[i].hsm_state == SBI_HSM_STATE_STOPPED;
 	}
 	fact("vcpu_ipis", "%lu", ipis);
 	// An exit the loop cannot handle (a guest-page fault: a vCPU started
@@ -133,21 +126,22 @@ static void report(void)
 	// call has returned, nothing may still be counted as pending.
 	check("rfence_drained", fences == 0, "%lu remote fences still counted as pending",
 	      fences);
-	check("hsm_final_states", vm->smp[0].state == SBI_HSM_STATE_STARTED &&
+	check("hsm_final_states", vm->vcpus[0].hsm_state == SBI_HSM_STATE_STARTED &&
 	      stopped == (ulong)vm->nvcpus - 1,
 	      "vCPU 0 state %d, %lu of %d others STOPPED at the guest's shutdown",
-	      vm->smp[0].state, stopped, vm->nvcpus - 1);
+	      vm->vcpus[0].hsm_state, stopped, vm->nvcpus - 1);
 }
 
 int lab_main(ulong hartid, const void *dtb)
 {
-	struct fdt_platform p;
+	UNUSED(hartid);
+	UNUSED(dtb);
 	ulong seed = run_seed();
 	if (strcmp(run_test(), "hsm")) {
 		printf("fuzz: unknown test '%s' (hsm)\n", run_test());
 		return 1;
 	}
-	if (fdt_read_platform(dtb, &p) || p.nharts < 2) {
+	if (platform.nharts < 2) {
 		printf("fuzz: the hsm scenario needs 2 or more harts (QEMU -smp)\n");
 		return 1;
 	}
@@ -160,20 +154,29 @@ int lab_main(ulong hartid, const void *dtb)
 	if (!canary[1])
 		return 1;
 	watch_fill(seed);
-	csr_set(sie, SIE_SSIE);
 	vsbi_init(&caps);
-	smprun_create(&run, &p, hartid, FUZZ_SMP_HART_BASE(seed));
+	vm->ops = &ops;
+	vm->root = ram.root;
+	vm->vmid = FUZZ_SMP_VMID;
+	vm->ram_gpa = ram.gpa;
+	vm->ram_size = ram.size;
+	vm->ram_hva = ram.hva;
+	int n = platform.nharts < VM_MAX_VCPUS ? platform.nharts : VM_MAX_VCPUS;
+	if (vm_place_vcpus(vm, n, FUZZ_SMP_HART_BASE(seed)))
+		return 1;
+	vcpu_init(&vm->vcpus[0], ram.gpa, vm->hart_base, ram.dtb_gpa);
+	vsbi_vcpu_init(&vm->vcpus[0]);
 	printf("fuzz: hsm run, seed 0x%lx, %lu operations per hart, %d vCPUs, hart ids %lu..%lu\n",
 	       seed, bootarg_ulong("ops", 0), vm->nvcpus, vm->hart_base,
 	       vm->hart_base + vm->nvcpus - 1);
 	fact("vcpus", "%d", vm->nvcpus);
-	int up = smprun_start_secondaries();
+	int up = vm_start_harts(vm);
 	if (up != vm->nvcpus - 1) {
 		check("harness_harts", 0, "only %d of %d secondary physical harts came up",
 		      up, vm->nvcpus - 1);
 		return 1;
 	}
-	vm_status = smprun_run();
+	vm_status = vm_run(vm);
 	report();
 	watch_check(seed);
 	check("guest_exit", vm_status == 0 && guest_clean, "the guest %s",

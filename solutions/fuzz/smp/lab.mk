@@ -3,7 +3,5 @@
 # guests, the fuzz guest runs at the guest-physical RAM base.
 GUEST_BASE := 0x80000000
 HARNESS_SRCS += common/harness/vmram.c
-# Lab 8's run loop, shared with lab 8's own harness.
-HARNESS_SRCS += labs/08-hsm/test/smprun.c
 # The canary patterns, shared with the lab 10 fuzz image (../fuzz.c).
 HARNESS_SRCS += solutions/fuzz/canary.c

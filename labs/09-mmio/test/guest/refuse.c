@@ -5,7 +5,6 @@
 // records the trap and skips the instruction.
 #include "lab9guest.h"
 
-#define SSTATUS_FS_INITIAL (1UL << 13)
 
 #define DECLARE(name) refuse_fn refuse_##name; extern const char refuse_##name##_at[]
 DECLARE(amo); DECLARE(lr); DECLARE(flw); DECLARE(fsd); DECLARE(cfld);
