@@ -28,13 +28,76 @@ void console_write(const char *s, size_t n)
 		sbi_legacy_putchar(*s++);
 }
 
+static void irq_drained(void);
+
 int console_getc(void)
 {
+	int c;
 	if (use_dbcn) {
-		char c;
-		struct sbiret r = sbi_ecall(SBI_EXT_DBCN, SBI_DBCN_READ, 1, (ulong)&c, 0, 0, 0, 0);
-		return r.error || r.value != 1 ? -1 : (u8)c;
+		char b;
+		struct sbiret r = sbi_ecall(SBI_EXT_DBCN, SBI_DBCN_READ, 1, (ulong)&b, 0, 0, 0, 0);
+		c = r.error || r.value != 1 ? -1 : (u8)b;
+	} else {
+		c = sbi_legacy_getchar();
 	}
-	int c = sbi_legacy_getchar();
-	return c < 0 ? -1 : c;
+	if (c < 0) {
+		irq_drained();
+		return -1;
+	}
+	return c;
+}
+
+// ---------------------------------------------------------------- input as an interrupt
+// A guest kernel waiting for its UART's receive interrupt sleeps in wfi:
+// the hypervisor must notice input without polling for it. The host UART
+// (the one OpenSBI's console reads) can raise an interrupt when a byte
+// arrives (16550: IER.RDI), through the host PLIC (QEMU virt: source 10;
+// hart h's S-mode is context 2h+1, as in the host's device tree), as a
+// supervisor external interrupt of the hart that enables it here. While a
+// guest runs on that hart, that is an exit (Priv. 8.1: HS interrupts are
+// taken whatever sstatus.SIE says when V = 1). The source stays claimed
+// (PLIC spec: no new request while in service) until the input has been
+// read to the end: the guest's own reads do that, through console_getc().
+#define HPLIC_PRIORITY(s)   (PLIC_BASE + 4UL * (s))
+#define HPLIC_ENABLE(c)     (PLIC_BASE + 0x2000UL + 0x80UL * (c))
+#define HPLIC_THRESHOLD(c)  (PLIC_BASE + 0x200000UL + 0x1000UL * (c))
+#define HPLIC_CLAIM(c)      (HPLIC_THRESHOLD(c) + 4)
+#define HUART_IER           (UART0_BASE + 1)
+#define HUART_IER_RDI       0x01
+
+static ulong irq_context;          // the host PLIC context we enabled
+static volatile int irq_open;      // claimed, not yet completed
+
+static void write32(ulong addr, u32 v) { *(volatile u32 *)addr = v; }
+static u32 read32(ulong addr) { return *(volatile u32 *)addr; }
+
+void console_irq_init(void)
+{
+	irq_context = 2 * mycpu()->hartid + 1;
+	write32(HPLIC_PRIORITY(UART0_IRQ), 1);
+	write32(HPLIC_THRESHOLD(irq_context), 0);
+	ulong enable = HPLIC_ENABLE(irq_context) + 4 * (UART0_IRQ / 32);
+	write32(enable, read32(enable) | 1U << (UART0_IRQ % 32));
+	*(volatile u8 *)HUART_IER = HUART_IER_RDI;
+	csr_set(sie, SIE_SEIE);
+}
+
+int console_irq_claim(void)
+{
+	u32 source = read32(HPLIC_CLAIM(irq_context));
+	if (source == UART0_IRQ) {
+		irq_open = 1;
+		return 1;
+	}
+	if (source)
+		write32(HPLIC_CLAIM(irq_context), source);   // not ours: done with it
+	return 0;
+}
+
+// Complete the claim once nothing is left to read: if a byte came in
+// meanwhile, the line is still high and the PLIC raises it again at once.
+static void irq_drained(void)
+{
+	if (irq_open && __atomic_exchange_n(&irq_open, 0, __ATOMIC_SEQ_CST))
+		write32(HPLIC_CLAIM(irq_context), UART0_IRQ);
 }

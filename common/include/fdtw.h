@@ -27,6 +27,12 @@ void fdtw_prop_u64(struct fdtw *w, const char *name, u64 val);
 void fdtw_prop_str(struct fdtw *w, const char *name, const char *val);
 // A reg/ranges-style list of 64-bit cells (#address-cells = #size-cells = 2).
 void fdtw_prop_cells64(struct fdtw *w, const char *name, const u64 *cells, int n);
+// A list of 32-bit cells (interrupts-extended: phandle, interrupt, ...), at
+// most FDTW_MAX_CELLS32.
+#define FDTW_MAX_CELLS32 32
+void fdtw_prop_cells32(struct fdtw *w, const char *name, const u32 *cells, int n);
+// A property with no value: a flag ("interrupt-controller", "ranges").
+void fdtw_prop_empty(struct fdtw *w, const char *name);
 // Total size of the finished blob, or 0 if anything overflowed or nodes
 // were left open.
 ulong fdtw_finish(struct fdtw *w);

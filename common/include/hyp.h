@@ -23,6 +23,14 @@ extern ulong boot_hartid;
 
 // Print "panic: ..." and stop the machine with a failure status.
 void panic(const char *fmt, ...) NORETURN __attribute__((format(printf, 1, 2)));
+// The hypervisor's console input as an interrupt (lab 10, common/hyp/
+// console.c): the host UART's receive interrupt through the host PLIC,
+// taken on this hart as a supervisor external interrupt (EXIT_EXTERNAL_IRQ
+// while a guest runs here). After console_irq_claim() says 1, the
+// interrupt stays claimed until console_getc() finds no more input.
+void console_irq_init(void);
+int  console_irq_claim(void);
+
 // Stop the machine through SBI SRST. ok = 0 reports a failure to QEMU.
 void hyp_shutdown(int ok) NORETURN;
 

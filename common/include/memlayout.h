@@ -23,6 +23,8 @@
 #define KALLOC_BASE       0x82000000UL
 #define GUEST_RAM_GPA     0x80000000UL
 #define UART0_BASE        0x10000000UL
+#define UART0_IRQ         10            // its PLIC source on virt
+#define PLIC_BASE         0x0c000000UL
 
 #define MAX_HARTS         8
 #define GUEST_MAX_HARTS   8             // test guests (common/guest/)

@@ -15,13 +15,29 @@
 //   6       MSR           (ignored)
 //   7       SCR           SCR            scratch: a byte of storage
 //
-// Enough for a polled driver (U-Boot's ns16550, the guest's own putc/getc):
 // THR goes out on the hypervisor's console at once, so LSR always reports
 // THRE | TEMT; RBR gives the bytes of the hypervisor's console input, and
-// LSR.DR says one is waiting. No interrupts, no FIFO depth, no modem lines.
-// Registers are one byte wide (reg-io-width 1): an access of any other
-// width, or at an offset of 8 or more, is refused (MMIO_ERR), which the
-// guest sees as an access fault.
+// LSR.DR says one is waiting. No FIFO depth, no modem lines. Registers are
+// one byte wide (reg-io-width 1): an access of any other width, or at an
+// offset of 8 or more, is refused (MMIO_ERR), which the guest sees as an
+// access fault.
+//
+// Enough for a polled driver (U-Boot's ns16550, the guest's own putc/getc)
+// and for an interrupt-driven one (Linux's 8250). Interrupts (PC16550D
+// data sheet, "Interrupt Identification Register"; the recompute-after-
+// every-access design is kvmtool's 8250): IER enables two sources,
+//
+//   IER bit  source                     IIR while it is pending
+//   RDI      received data: LSR.DR      0x04  (highest priority)
+//   THRI     transmitter empty: always  0x02
+//   (none)                              0x01  UART_IIR_NO_INT
+//
+// IIR names the highest-priority source that is both enabled and true;
+// the UART's interrupt line is high exactly while IIR is not NO_INT. After
+// every register access, and whenever input may have arrived, the state is
+// recomputed (uart_update) and the line is driven through u->irq(), only
+// when its level changes. It is a level: a guest that leaves bytes unread,
+// or THRI enabled, keeps it high.
 #ifndef UART16550_H
 #define UART16550_H
 
@@ -50,6 +66,11 @@
 #define UART_LSR_THRE     0x20   // THR empty: a byte may be written
 #define UART_LSR_TEMT     0x40   // transmitter empty (THR and shift register)
 #define UART_IIR_NO_INT   0x01   // no interrupt pending
+#define UART_IIR_THRI     0x02   // transmitter holding register empty
+#define UART_IIR_RDI      0x04   // received data available
+#define UART_IIR_ID_MASK  0x0f   // the source bits (without the FIFO bits)
+#define UART_IER_RDI      0x01   // enable the received-data interrupt
+#define UART_IER_THRI     0x02   // enable the transmitter-empty interrupt
 #define UART_IIR_FIFO     0xc0   // FIFOs enabled (FCR bit 0 set)
 #define UART_FCR_ENABLE   0x01   // enable the FIFOs
 #define UART_FCR_CLR_RX   0x02   // clear the receive FIFO (self-clearing)
@@ -66,15 +87,27 @@
 struct uart16550 {
 	struct mmio_device dev;  // registered on the VM's mmio_bus; dev.priv = this
 	u8  ier, lcr, mcr, fcr, scr, dll, dlm;
+	u8  iir;                 // the source IIR reports (UART_IIR_*), as last recomputed
+	u8  line;                // the interrupt line's level as last driven (0, 1)
 	int rx;                  // the byte waiting in RBR, or -1
 	void (*putc)(char c);    // where THR bytes go (uart_init: the console)
 	int  (*getc)(void);      // where RBR bytes come from, -1 = none yet
 	                         // (uart_init: console_getc)
+	// The interrupt line (lab 10: PLIC source 10), called with the new
+	// level when it changes; NULL: not wired (uart_init).
+	void (*irq)(struct uart16550 *u, int level);
+	void *irq_priv;          // for irq(): the owner's (lab 10: the VM)
 };
 
-// Lab 9 (uart16550.c): reset state (LSR: THRE | TEMT, nothing received),
-// dev = { "uart16550", base, UART_VIRT_SIZE, the UART's read/write, u }.
-// Register &u->dev on the bus afterwards.
+// Lab 9 (uart16550.c): reset state (LSR: THRE | TEMT, nothing received,
+// IIR = NO_INT, line low, no irq), dev = { "uart16550", base,
+// UART_VIRT_SIZE, the UART's read/write, u }. Register &u->dev on the bus
+// afterwards.
 void uart_init(struct uart16550 *u, ulong base);
+// Lab 9: recompute IIR from IER and the state (asking u->getc() when RBR
+// is empty: input may have arrived), and drive the line through u->irq()
+// if its level changed. The UART calls it after every register access;
+// the VMM calls it when the host's console says input arrived.
+void uart_update(struct uart16550 *u);
 
 #endif

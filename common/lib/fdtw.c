@@ -119,6 +119,23 @@ void fdtw_prop_cells64(struct fdtw *w, const char *name, const u64 *cells, int n
 	fdtw_prop(w, name, b, 8 * (ulong)n);
 }
 
+void fdtw_prop_cells32(struct fdtw *w, const char *name, const u32 *cells, int n)
+{
+	u8 b[4 * FDTW_MAX_CELLS32];
+	if (n < 0 || n > FDTW_MAX_CELLS32) {
+		w->error = 1;
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		put32(b + 4 * i, cells[i]);
+	fdtw_prop(w, name, b, 4 * (ulong)n);
+}
+
+void fdtw_prop_empty(struct fdtw *w, const char *name)
+{
+	fdtw_prop(w, name, NULL, 0);
+}
+
 ulong fdtw_finish(struct fdtw *w)
 {
 	emit32(w, TOK_END);

@@ -9,10 +9,27 @@
 // (so the transmitter is always empty), and RBR bytes come from u->getc()
 // (-1 while nothing has been typed). Lab 10 boots U-Boot on this UART.
 //
-// Check yourself: make grade LAB=9 (tests uart_out, uart_in).
+// An interrupt-driven driver (Linux's 8250, lab 10) also enables IER's
+// sources and waits for the UART's interrupt line: uart_update() drives it.
+//
+// Check yourself: make grade LAB=9 (tests uart_out, uart_in, uart_irq).
 #include "hyp.h"
 #include "mmio.h"
 #include "uart16550.h"
+
+void uart_update(struct uart16550 *u)
+{
+	// TODO(lab 9): the UART's interrupt (uart16550.h has the table).
+	//  - IIR: UART_IIR_RDI when IER.RDI is set and a byte is waiting (ask
+	//    u->getc() if u->rx is empty, as LSR does), else UART_IIR_THRI
+	//    when IER.THRI is set (the transmitter is always empty), else
+	//    UART_IIR_NO_INT. Keep it in u->iir: reads of IIR report it.
+	//  - The line is high while IIR is not NO_INT. Call u->irq(u, level)
+	//    (if u->irq is set) only when the level changes, and remember it
+	//    in u->line: a line that is raised twice is one interrupt.
+	// Call this at the end of every register read and write below.
+	UNUSED(u);
+}
 
 static int uart_read(struct mmio_device *dev, ulong offset, u8 width, ulong *value)
 {
@@ -21,7 +38,7 @@ static int uart_read(struct mmio_device *dev, ulong offset, u8 width, ulong *val
 	//    anything else is MMIO_ERR.
 	//  - With LCR.DLAB set, offsets 0 and 1 are DLL and DLM; otherwise
 	//    0 is RBR (the waiting byte; reading it empties RBR) and 1 is IER.
-	//  - IIR: no interrupt is ever pending (UART_IIR_NO_INT), and bits 7:6
+	//  - IIR: the source uart_update() found (u->iir), and bits 7:6
 	//    report the FIFOs as enabled once FCR bit 0 was written 1.
 	//  - LSR: THRE and TEMT always; DR when a byte is waiting. To know,
 	//    ask u->getc() once when u->rx is empty and keep what it gives
@@ -58,6 +75,7 @@ void uart_init(struct uart16550 *u, ulong base)
 {
 	memset(u, 0, sizeof(*u));
 	u->rx = -1;                      // nothing received yet
+	u->iir = UART_IIR_NO_INT;        // no interrupt, line low, not wired
 	u->putc = console_putc;
 	u->getc = console_getc;
 	u->dev = (struct mmio_device){ "uart16550", base, UART_VIRT_SIZE, uart_read, uart_write,

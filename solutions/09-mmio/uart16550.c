@@ -23,6 +23,24 @@ static u8 uart_lsr(struct uart16550 *u)
 	return UART_LSR_THRE | UART_LSR_TEMT | (uart_rx_ready(u) ? UART_LSR_DR : 0);
 }
 
+// kvmtool's serial8250_update_irq, in the kit's words: IIR from the
+// enables and the state, and the line only when its level changes.
+void uart_update(struct uart16550 *u)
+{
+	u8 iir = UART_IIR_NO_INT;
+	if ((u->ier & UART_IER_RDI) && uart_rx_ready(u))
+		iir = UART_IIR_RDI;
+	else if (u->ier & UART_IER_THRI)     // THR is always empty (uart_lsr)
+		iir = UART_IIR_THRI;
+	u->iir = iir;
+	u8 level = iir != UART_IIR_NO_INT;
+	if (level != u->line) {
+		u->line = level;
+		if (u->irq)
+			u->irq(u, level);
+	}
+}
+
 static u8 uart_rbr(struct uart16550 *u)
 {
 	if (!uart_rx_ready(u))
@@ -41,14 +59,14 @@ static int uart_read(struct mmio_device *dev, ulong offset, u8 width, ulong *val
 	switch (offset) {
 	case UART_RBR: *value = dlab ? u->dll : uart_rbr(u); break;
 	case UART_IER: *value = dlab ? u->dlm : u->ier; break;
-	case UART_IIR: *value = UART_IIR_NO_INT | (u->fcr & UART_FCR_ENABLE ? UART_IIR_FIFO : 0);
-		break;
+	case UART_IIR: *value = u->iir | (u->fcr & UART_FCR_ENABLE ? UART_IIR_FIFO : 0); break;
 	case UART_LCR: *value = u->lcr; break;
 	case UART_MCR: *value = u->mcr; break;
 	case UART_LSR: *value = uart_lsr(u); break;
 	case UART_MSR: *value = 0; break;
 	case UART_SCR: *value = u->scr; break;
 	}
+	uart_update(u);     // an RBR read may have emptied the receiver
 	return MMIO_OK;
 }
 
@@ -78,6 +96,7 @@ static int uart_write(struct mmio_device *dev, ulong offset, u8 width, ulong val
 	case UART_SCR: u->scr = b; break;
 	default: break;                                        // LSR, MSR: read-only
 	}
+	uart_update(u);     // IER may have enabled or disabled a source
 	return MMIO_OK;
 }
 
@@ -85,6 +104,7 @@ void uart_init(struct uart16550 *u, ulong base)
 {
 	memset(u, 0, sizeof(*u));
 	u->rx = -1;
+	u->iir = UART_IIR_NO_INT;
 	u->putc = console_putc;
 	u->getc = console_getc;
 	u->dev = (struct mmio_device){ "uart16550", base, UART_VIRT_SIZE, uart_read, uart_write,

@@ -12,11 +12,40 @@
 #include "vsbi.h"
 #include "smp.h"
 
+// A PLIC context's output changed (plic.c, under vm->dev_lock): context
+// 2i+1 is vCPU i's external interrupt, hvip.VSEIP, which only vCPU i's own
+// hart may write. So the line goes into v->ext_irq and that hart is asked
+// to apply it (lab 8's VIPI_REQ_EXT_IRQ: raising and dropping alike; on
+// this very hart, before the vCPU runs again). Even contexts are M-mode:
+// the guest has none.
+static void plic_line(struct plic *p, int context, int level)
+{
+	struct vm *vm = p->priv;
+	int i = context / 2;
+	if (context % 2 == 0 || i >= vm->nvcpus)
+		return;
+	__atomic_store_n(&vm->vcpus[i].ext_irq, level, __ATOMIC_SEQ_CST);
+	vipi_send(vm, i, VIPI_REQ_EXT_IRQ);
+}
+
+// The UART's interrupt line is PLIC source UART_VIRT_IRQ (virt's wiring).
+static void uart_line(struct uart16550 *u, int level)
+{
+	struct vm *vm = u->irq_priv;
+	plic_set_irq(&vm->plic, UART_VIRT_IRQ, level);
+}
+
 int vm_devices_init(struct vm *vm)
 {
 	memset(&vm->bus, 0, sizeof(vm->bus));
+	plic_init(&vm->plic, PLIC_VIRT_BASE, 2 * vm->nvcpus, plic_line, vm);
 	uart_init(&vm->uart, UART_VIRT_BASE);
-	return mmio_register(&vm->bus, &vm->uart.dev) == MMIO_OK ? 0 : -1;
+	vm->uart.irq = uart_line;
+	vm->uart.irq_priv = vm;
+	if (mmio_register(&vm->bus, &vm->plic.dev) != MMIO_OK ||
+	    mmio_register(&vm->bus, &vm->uart.dev) != MMIO_OK)
+		return -1;
+	return 0;
 }
 
 // The fast path (docs/labs/04-switch.md, "The fast path"; not part of the
@@ -80,6 +109,18 @@ static enum vm_verdict on_virtual_insn(struct vcpu *v, const struct vm_exit *e)
 	return VM_RESUME;
 }
 
+// The host's console has input (console_irq_init, the harness): the UART
+// looks again, and raises its line if the guest enabled RDI.
+static enum vm_verdict on_external_irq(struct vm *vm)
+{
+	if (console_irq_claim()) {
+		spin_lock(&vm->dev_lock);
+		uart_update(&vm->uart);
+		spin_unlock(&vm->dev_lock);
+	}
+	return VM_RESUME;
+}
+
 enum vm_verdict vmm_handle_exit(struct vm *vm, struct vcpu *v, struct vm_exit *e)
 {
 	switch (e->reason) {
@@ -87,6 +128,8 @@ enum vm_verdict vmm_handle_exit(struct vm *vm, struct vcpu *v, struct vm_exit *e
 		return on_page_fault(vm, v, e);
 	case EXIT_VIRTUAL_INSN:
 		return on_virtual_insn(v, e);
+	case EXIT_EXTERNAL_IRQ:
+		return on_external_irq(vm);
 	default:
 		vcpu_dump(v, "vmm: exit not handled");
 		printf("vmm: %s exit at pc 0x%lx: stopping the guest\n",

@@ -75,7 +75,7 @@ static void check_uart(const struct fdt_platform *p)
 static int allowed_compatible(const char *c)
 {
 	static const char *const ok[] = { "riscv-virtio", "riscv", "simple-bus", "ns16550a",
-					  "riscv,cpu-intc" };
+					  "riscv,cpu-intc", "sifive,plic-1.0.0" };
 	for (ulong i = 0; i < ARRAY_SIZE(ok); i++)
 		if (!strcmp(c, ok[i]))
 			return 1;

@@ -131,6 +131,9 @@ static int vm_prepare(const u8 *image, ulong size, const u8 *initrd, ulong initr
 		printf("vmm: vm_devices_init() failed\n");
 		return -1;
 	}
+	// Console input arrives as this (vCPU 0's) hart's external interrupt:
+	// EXIT_EXTERNAL_IRQ for vmm_handle_exit().
+	console_irq_init();
 	return 0;
 }
 
