@@ -205,6 +205,10 @@ int lab_main(ulong hartid, const void *dtb)
 		test_registry();
 		return 0;
 	}
+	if (is_test("uart_irq")) {
+		test_uart_irq(seed);
+		return 0;
+	}
 	if (vm_ram_setup(&ram, GUEST_RAM_SIZE, 1) || devices_setup())
 		return 1;
 	printf("lab9: test device at gpa 0x%lx, UART at gpa 0x%lx, neither mapped\n",

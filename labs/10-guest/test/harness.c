@@ -22,11 +22,13 @@
 //                        line (/chosen/bootargs); default GUEST_BOOTARGS
 // One vCPU per physical hart: QEMU's -smp is the guest's number of harts.
 //
-// Scenario "virtual_insn" runs the same steps with the lab's own guest
-// (test/guest/, linked into this image by guest_blob.S) instead of the
-// loader's file: it runs H instructions from VS-mode and checks that each
-// comes back to it as an illegal instruction (vmm_handle_exit:
-// EXIT_VIRTUAL_INSN).
+// Scenarios "virtual_insn" and "interrupts" run the same steps with the
+// lab's own guest (test/guest/, linked into this image by guest_blob.S)
+// instead of the loader's file. virtual_insn runs H instructions from
+// VS-mode and checks that each comes back to it as an illegal instruction
+// (vmm_handle_exit: EXIT_VIRTUAL_INSN); interrupts (two vCPUs) programs the
+// PLIC and raises the UART's line, and checks where and when its external
+// interrupts arrive.
 #include "hyp.h"
 #include "hypinit.h"
 #include "minisbi.h"
@@ -174,12 +176,13 @@ static int vmm_main(ulong hartid)
 	return vm_boot(hartid);
 }
 
-// The test guest reads the run's nonce and seed from its /chosen/bootargs.
-static int virtual_insn_main(ulong hartid)
+// The lab's own guest reads the scenario, the run's nonce and seed from
+// its /chosen/bootargs.
+static int own_guest_main(ulong hartid)
 {
 	char args[VM_BOOTARGS_MAX];
-	snprintf(args, sizeof(args), "%s nonce=%s seed=0x%lx", GUEST_BOOTARGS, run_nonce(),
-		 run_seed());
+	snprintf(args, sizeof(args), "%s test=%s nonce=%s seed=0x%lx", GUEST_BOOTARGS,
+		 run_test(), run_nonce(), run_seed());
 	if (vm_prepare((const u8 *)guest_image_start, guest_image_size(), NULL, 0,
 		       LAB10_TEST_GUEST_MEM, args))
 		return 1;
@@ -194,10 +197,13 @@ int lab_main(ulong hartid, const void *dtb)
 		return image_test();
 	if (!strcmp(test, "guest_dtb"))
 		return dtb_test();
-	if (!strcmp(test, "virtual_insn"))
-		return virtual_insn_main(hartid);
+	if (!strcmp(test, "plic"))
+		return plic_test();
+	if (!strcmp(test, "virtual_insn") || !strcmp(test, "interrupts"))
+		return own_guest_main(hartid);
 	if (!strcmp(test, "run") || !strcmp(test, ""))
 		return vmm_main(hartid);
-	printf("lab10: unknown test '%s' (image_checks, guest_dtb, virtual_insn, run)\n", test);
+	printf("lab10: unknown test '%s' (image_checks, guest_dtb, plic, virtual_insn, "
+	       "interrupts, run)\n", test);
 	return 1;
 }

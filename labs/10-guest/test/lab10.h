@@ -11,5 +11,6 @@
 // The scenarios that need no guest.
 int image_test(void);       // image_test.c: "image_checks"
 int dtb_test(void);         // dtb_test.c: "guest_dtb"
+int plic_test(void);        // plic_test.c: "plic"
 
 #endif

@@ -92,6 +92,18 @@ void lab8_secondary(ulong hartid, ulong opaque, ulong satp, ulong sstatus)
 	case MODE_RFENCE:
 		rfence_secondary(me);
 		break;
+	case MODE_EXTIRQ:
+		extirq_secondary(me);
+		break;
+	case MODE_SUSPEND_NR:
+		suspend_nr_secondary(me);
+		break;
+	case MODE_RESUMED:
+		r->resumed_sip = csr_read(sip);
+		csr_clear(sip, SIP_SSIP);
+		csr_clear(sie, SIE_SSIE);
+		r->done = 1;
+		break;
 	}
 	asm volatile("fence rw, rw" ::: "memory");
 	r->starts++;
@@ -109,6 +121,9 @@ static const struct {
 	{ "ipi", test_ipi },
 	{ "suspend", test_suspend },
 	{ "rfence", test_rfence },
+	{ "ext_irq", test_ext_irq },
+	{ "legacy", test_legacy },
+	{ "single", test_single },
 };
 
 int guest_main(ulong hartid, ulong arg)
@@ -117,7 +132,9 @@ int guest_main(ulong hartid, ulong arg)
 	asm volatile("mv tp, zero");
 	g.base = hartid;
 	g.seed = run_seed();
-	if (fdt_read_platform((const void *)arg, &p) || p.nharts < 2 || p.nharts > MAX_VCPUS) {
+	int single = !strcmp(run_test(), "single");
+	if (fdt_read_platform((const void *)arg, &p) || p.nharts < 2 - single ||
+	    p.nharts > MAX_VCPUS) {
 		printf("guest: this test needs 2..%d harts (QEMU -smp)\n", MAX_VCPUS);
 		return 1;
 	}

@@ -7,14 +7,21 @@
 #include "lab8guest.h"
 
 #define SCAUSE_SOFT_IRQ  (CAUSE_INTERRUPT | IRQ_S_SOFT)
+#define SCAUSE_EXT_IRQ   (CAUSE_INTERRUPT | IRQ_S_EXT)
 
 void guest_trap(struct trapframe *tf)
 {
+	ulong me = tf->regs[REG_TP];
 	if (tf->scause == SCAUSE_SOFT_IRQ) {
 		csr_clear(sip, SIP_SSIP);         // acknowledge (SBI 7: the supervisor clears it)
-		ulong me = tf->regs[REG_TP];
 		if (me < MAX_VCPUS)
 			g.rec[me].ipis++;
+		return;
+	}
+	if (tf->scause == SCAUSE_EXT_IRQ && me < MAX_VCPUS) {
+		// The "device" is served: its line drops (test ext_irq, lines.c).
+		lower_my_line(g.base + me);
+		g.rec[me].exts++;
 		return;
 	}
 	printf("guest: unexpected trap: scause 0x%lx (%s) sepc 0x%lx stval 0x%lx\n",
@@ -123,5 +130,47 @@ int test_suspend(void)
 	check("suspend_resumed_state", woke && g.susp_status == SBI_HSM_STATE_STARTED,
 	      "the hart's own status after the suspend: %ld (STARTED = 0)",
 	      woke ? g.susp_status : -100);
-	return !(suspended && woke && g.susp_ret == 0 && g.susp_status == SBI_HSM_STATE_STARTED);
+	int retentive = suspended && woke && g.susp_ret == 0 &&
+			g.susp_status == SBI_HSM_STATE_STARTED;
+	wait_status(t, SBI_HSM_STATE_STOPPED, WAIT_US);
+	return !(retentive && test_suspend_nonretentive(t));
+}
+
+// SBI 9.4, the non-retentive type: the hart resumes at resume_addr like a
+// started hart (a0 = hart id, a1 = opaque, satp = 0, SIE = 0), with the
+// interrupt that woke it still pending. A resume_addr it could not execute
+// is SBI_ERR_INVALID_ADDRESS (checked on the boot hart: it does not
+// suspend then).
+int test_suspend_nonretentive(ulong t)
+{
+	struct hart_rec *r = &g.rec[idx_of(t)];
+	ulong opaque = opaque_for(t, 31);
+	long bad = sbi_ecall(SBI_EXT_HSM, SBI_HSM_HART_SUSPEND, SBI_HSM_SUSPEND_NON_RETENTIVE,
+			     0x1000, 1, 0, 0, 0).error;
+	check("suspend_bad_resume", bad == SBI_ERR_INVALID_ADDRESS,
+	      "non-retentive hart_suspend with resume_addr 0x1000 (nothing there): %ld "
+	      "(INVALID_ADDRESS = -5)", bad);
+	r->running = r->done = 0;
+	g.susp_nr_ret = -100;
+	g.mode = MODE_SUSPEND_NR;
+	long err = start_hart(t, opaque_for(t, 30));
+	int ran = err == 0 && wait_for(&r->running, 1, WAIT_US);
+	int suspended = ran && wait_status(t, SBI_HSM_STATE_SUSPENDED, WAIT_US);
+	long ipi = suspended ? sbi_send_ipi(1, t) : -100;
+	int back = ran && wait_for(&r->done, 1, WAIT_US);
+	int resumed = back && r->done == 1 && r->hartid == t && r->opaque == opaque &&
+		      r->satp == 0 && !(r->sstatus & SSTATUS_SIE) && (r->resumed_sip & SIP_SSIP);
+	check("suspend_nonretentive", resumed,
+	      "hart %lu %s; after send_ipi (%ld): %s", t,
+	      suspended ? "was SUSPENDED" : "never became SUSPENDED", ipi,
+	      !back ? "it never came back" :
+	      r->done == 2 ? "the call returned (it must resume at resume_addr)" :
+	      r->hartid != t || r->opaque != opaque ? "resumed with the wrong a0/a1" :
+	      r->satp || (r->sstatus & SSTATUS_SIE) ? "resumed with satp or SIE not 0" :
+	      !(r->resumed_sip & SIP_SSIP) ? "resumed, but the IPI that woke it is not pending" :
+	      "resumed at resume_addr, a0/a1/satp/SIE right, SSIP pending");
+	if (back && r->done == 2)
+		printf("guest: the non-retentive hart_suspend returned %ld\n", g.susp_nr_ret);
+	wait_status(t, SBI_HSM_STATE_STOPPED, WAIT_US);
+	return resumed && bad == SBI_ERR_INVALID_ADDRESS;
 }

@@ -19,6 +19,9 @@ enum mode {
 	MODE_PINGPONG,      // answer every IPI with one back to the boot hart
 	MODE_SUSPEND,       // hart_suspend until an IPI, report how it returned
 	MODE_RFENCE,        // read through a page table before and after a remote fence
+	MODE_EXTIRQ,        // take external interrupts until g.release
+	MODE_SUSPEND_NR,    // hart_suspend non-retentive, resuming in MODE_RESUMED
+	MODE_RESUMED,       // where a non-retentive suspend resumes: record, stop
 };
 
 // One record per vCPU index (hart id - g.base), written by that hart.
@@ -27,6 +30,8 @@ struct hart_rec {
 	volatile ulong hartid, opaque;  // a0, a1 at its last start
 	volatile ulong satp, sstatus;   // as it found them at its last start
 	volatile ulong ipis;            // software interrupts taken
+	volatile ulong exts;            // external interrupts taken
+	volatile ulong resumed_sip;     // MODE_RESUMED: sip as found (SSIP: the IPI that woke it)
 	volatile ulong running;         // MODE_HOLD/PINGPONG/SUSPEND/RFENCE: ready
 	volatile ulong done;            // its scenario is over
 };
@@ -42,6 +47,8 @@ struct guest_state {
 	volatile long susp_ret, susp_status;
 	volatile ulong susp_pending, susp_after_send;
 	volatile ulong peek, go, got1, got_peek, got2;   // MODE_RFENCE
+	volatile int legacy_fence;      // MODE_RFENCE: the boot hart uses the legacy call
+	volatile long susp_nr_ret;      // MODE_SUSPEND_NR: what came back if the call returned
 	struct hart_rec rec[MAX_VCPUS];
 };
 extern struct guest_state g;
@@ -66,8 +73,17 @@ int test_status(void);
 int test_errors(void);
 int test_ipi(void);
 int test_suspend(void);
+int test_suspend_nonretentive(ulong t);
 int test_rfence(void);
+int test_ext_irq(void);
+int test_legacy(void);
+int test_single(void);
+int rfence_round(int legacy);     // one remote-fence scenario; 1 if it all worked
 void pingpong_secondary(int me);
+void extirq_secondary(int me);
+void lower_my_line(ulong hartid);
+void suspend_nr_secondary(int me);
+extern ulong legacy_mask[1];      // a hart mask in guest memory, for the legacy calls (lines.c)
 void suspend_secondary(int me);
 void rfence_secondary(int me);
 

@@ -11,7 +11,7 @@
 // Each probe (vinsn_probes.S) runs once; the handler below records the
 // trap and resumes right after the instruction. Then the guest checks that
 // it can go on: an SBI call and its console still work, it shuts down.
-#include "guest.h"
+#include "lab10guest.h"
 
 typedef ulong probe_fn(ulong marker, const volatile u32 *word);
 probe_fn vinsn_csrr_hstatus, vinsn_csrr_vsstatus, vinsn_hfence_vvma, vinsn_hlv_w;
@@ -40,7 +40,7 @@ static volatile struct {
 	ulong resume;
 } seen;
 
-void guest_trap(struct trapframe *tf)
+void vinsn_trap(struct trapframe *tf)
 {
 	if (!seen.resume) {
 		printf("guest: unexpected trap: scause 0x%lx (%s) sepc 0x%lx stval 0x%lx\n",
@@ -120,10 +120,8 @@ static int after_reflection(ulong vstvec)
 		     "(set to 0x%lx)", r.error, r.value, seen.count - before, now, vstvec);
 }
 
-int guest_main(ulong hartid, ulong arg)
+int vinsn_main(void)
 {
-	UNUSED(hartid);
-	UNUSED(arg);
 	ulong rng = run_seed() ^ 0x7669727475616cUL;   // the markers a0 must keep
 	ulong vstvec = (ulong)guest_trapvec;
 	csr_write(stvec, vstvec);
