@@ -40,13 +40,19 @@ def _ignore(src_root):
     return ignore
 
 
+def _within(path, folder):
+    """path is folder or lies under it (both absolute and resolved). A
+    comparison of whole components: "/" holds "/kit", "/ki" does not."""
+    return os.path.commonpath([path, folder]) == folder
+
+
 def _check_dest(dest):
-    """DEST must not be the kit or hold it, nor lie inside it (but build/)."""
+    """DEST must not be the kit or hold it, nor lie inside it (but under build/)."""
     real, root = os.path.realpath(dest), os.path.realpath(ROOT)
-    if real == root or root.startswith(real + os.sep):
+    build = os.path.join(root, "build")
+    if _within(root, real):
         return "DEST would contain the kit itself"
-    if real.startswith(root + os.sep) and \
-            not real.startswith(os.path.join(root, "build") + os.sep):
+    if _within(real, root) and not (_within(real, build) and real != build):
         return "DEST is inside the kit (use a folder outside it, or under build/)"
     return None
 

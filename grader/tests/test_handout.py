@@ -5,6 +5,7 @@ GitHub Actions workflow, and with a `make test` that works there."""
 import os
 import subprocess
 import unittest
+from unittest import mock
 
 from grader import handout
 from grader.tests import fakes, kit
@@ -95,6 +96,24 @@ class HandoutRefusesTest(unittest.TestCase):
             self.assertEqual(p.returncode, 2, (dest, p.stdout))
             self.assertIn(words, p.stdout)
         self.assertTrue(os.path.exists(os.path.join(tmp.path, "full", "x")))
+
+    def test_destinations_wherever_the_kit_sits(self):
+        """The containment check compares whole path components, also when
+        the kit is a top-level folder (/kit in a container: its parent is /)."""
+        for root in ("/rvh-kit-test", "/work/rvh-kit-test"):
+            cases = {"/": "contain the kit", root: "contain the kit",
+                     os.path.dirname(root): "contain the kit",
+                     root + "/labs/x": "inside the kit", root + "/build": "inside the kit",
+                     root + "/buildx": "inside the kit", root + "/build/handout": None,
+                     root + "-old": None, root + "-old/build": None}
+            with mock.patch.object(handout, "ROOT", root):
+                for dest, words in cases.items():
+                    why = handout._check_dest(dest)
+                    with self.subTest(root=root, dest=dest):
+                        if words is None:
+                            self.assertIsNone(why)
+                        else:
+                            self.assertIn(words, why or "(accepted)")
 
     def test_make_needs_dest(self):
         p = subprocess.run(["make", "--no-print-directory", "-C", kit.ROOT, "handout"],
