@@ -17,19 +17,24 @@ class HandoutTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = fakes.TempDir(prefix="grader-handout-")
         cls.dest = os.path.join(cls.tmp.path, "student-repo")
+        # Python writes bytecode here unless the environment says otherwise
+        # (a clean container does not): the test must not depend on it.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         cls.proc = subprocess.run(["make", "--no-print-directory", "-C", kit.ROOT, "handout",
                                    f"DEST={cls.dest}"], stdin=subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                   timeout=600, encoding="utf-8", errors="replace",
-                                  start_new_session=True)
+                                  start_new_session=True, env=env)
         cls.selftest = None
         cls.top = sorted(os.listdir(cls.dest)) if os.path.isdir(cls.dest) else []
+        # The repository as make handout wrote it, before anything runs in it.
+        cls.tree = [(d, sorted(dirs)) for d, dirs, _ in os.walk(cls.dest)]
         if cls.proc.returncode == 0:
             cls.selftest = subprocess.run(["make", "--no-print-directory", "-C", cls.dest,
                                            "test"], stdin=subprocess.DEVNULL,
                                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                           timeout=600, encoding="utf-8", errors="replace",
-                                          start_new_session=True)
+                                          start_new_session=True, env=env)
 
     @classmethod
     def tearDownClass(cls):
@@ -52,9 +57,12 @@ class HandoutTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.dest, "docs", "instructors.md")))
         self.assertEqual(sorted(os.listdir(os.path.join(self.dest, "labs"))),
                          kit.labspec.lab_dirs(kit.ROOT))
-        for dirpath, dirnames, filenames in os.walk(self.dest):
+        self.assertTrue(self.tree)
+        for dirpath, dirnames in self.tree:
             self.assertNotIn("__pycache__", dirnames, dirpath)
             self.assertNotIn("solutions", dirnames, dirpath)
+        # make test in it writes bytecode (wherever Python may): git ignores it.
+        self.assertIn("__pycache__/", kit.read(os.path.join(self.dest, ".gitignore")).split())
 
     def test_workflow_and_readme(self):
         wf = os.path.join(self.dest, ".github", "workflows", "grade.yml")
