@@ -188,13 +188,20 @@ QEMUOPTS := -machine virt -nographic -bios default -no-reboot -cpu $(CPU) \
 	-smp $(SMP) -m $(MEM) -kernel $(KERNEL) -append "test=$(TEST) nonce=interactive" $(QEMUEXTRA)
 GDBPORT ?= $(shell echo $$(( $$(id -u) % 5000 + 25000 )))
 
-.PHONY: qemu qemu-gdb gdb
+.PHONY: qemu qemu-gdb qemu-gdb-stop gdb
 qemu: build  ## run lab LAB in QEMU (Ctrl-A X quits)
 	$(QEMU) $(QEMUOPTS)
 
 qemu-gdb: build  ## QEMU halted, waiting for gdb on GDBPORT
 	@echo "*** QEMU waits for gdb on localhost:$(GDBPORT); in another terminal: make gdb-attach LAB=$(LAB)$(if $(filter 1,$(SOLUTION)), SOLUTION=1)$(if $(filter 1,$(SKELETON)), SKELETON=1)"
-	$(QEMU) $(QEMUOPTS) -S -gdb tcp:localhost:$(GDBPORT)
+	$(QEMU) $(QEMUOPTS) -S -gdb tcp:localhost:$(GDBPORT) -pidfile $(BUILD)/qemu-gdb.pid
+
+# VS Code's postDebugTask: stop that QEMU by its pid (only if it still is that
+# QEMU), never by a pattern that could match other processes.
+qemu-gdb-stop:  ## stop the QEMU that 'make qemu-gdb LAB=n' started
+	@pidfile='$(BUILD)/qemu-gdb.pid'; pid=$$(cat "$$pidfile" 2>/dev/null) || exit 0; \
+	if grep -qaF -- "$$pidfile" "/proc/$$pid/cmdline" 2>/dev/null; then kill "$$pid"; fi; \
+	rm -f "$$pidfile"
 
 gdb-attach:  ## attach gdb-multiarch to a waiting 'make qemu-gdb'
 	$(GDB) -q -x common/tools/gdbinit -ex 'target remote localhost:$(GDBPORT)' $(KERNEL)
