@@ -23,7 +23,7 @@ from . import labspec, report
 
 ROOT = labspec.ROOT
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
-HANDOUT_ENTRIES = ("Makefile", "README.md", ".gitignore", ".devcontainer", ".vscode",
+HANDOUT_ENTRIES = ("Makefile", "README.md", ".gitignore", ".clangd", ".devcontainer", ".vscode",
                    "common", "docs", "grader", "labs")
 INSTRUCTOR_ONLY = ("docs/instructors.md", "docs/bench.md", "grader/bench.py",
                    "docs/fuzz.md", "grader/fuzz.py")

@@ -51,9 +51,9 @@ class HandoutTest(unittest.TestCase):
         self.assertNotIn("build", self.top)     # (make test in it builds later)
 
     def test_what_is_left_out(self):
-        self.assertEqual(self.top, sorted([".devcontainer", ".github", ".gitignore", ".vscode",
-                                      "Makefile", "README.md", "common", "docs", "grader",
-                                      "labs"]))
+        self.assertEqual(self.top, sorted([".clangd", ".devcontainer", ".github", ".gitignore",
+                                           ".vscode", "Makefile", "README.md", "common", "docs",
+                                           "grader", "labs"]))
         self.assertFalse(os.path.exists(os.path.join(self.dest, "docs", "instructors.md")))
         self.assertEqual(sorted(os.listdir(os.path.join(self.dest, "labs"))),
                          kit.labspec.lab_dirs(kit.ROOT))
