@@ -261,7 +261,7 @@ GRADE_VARIANT := $(if $(filter 1,$(SOLUTION)),--solution,$(if $(filter 1,$(SKELE
 grade:  ## grade LAB (or every lab), e.g. make grade LAB=1
 	@$(PYTHON) -m grader grade $(GRADE_LAB) $(GRADE_VARIANT) $(GRADEFLAGS)
 
-test:  ## the kit proves itself: solutions full marks, skeletons zero, unit tests, gdb
+test:  ## the kit proves itself: solutions full marks, skeletons zero, unit tests, gdb, editor
 	@$(PYTHON) -m grader selftest $(GRADEFLAGS)
 
 # Instructors (docs/bench.md): the reference's costs, measured (not part of make test).
@@ -287,6 +287,15 @@ gradescope:  ## instructors: build/gradescope.zip (LAB=n, EXTRA_TESTS=dir of hid
 	@$(PYTHON) -m grader gradescope --out build/gradescope.zip $(GRADE_LAB) \
 		$(if $(EXTRA_TESTS),--extra-tests '$(EXTRA_TESTS)')
 
+# The dev container, proven (docs/devcontainer.md): as root, with podman; keeps
+# its images (about 1.5 GB) for the next run.
+.PHONY: devcontainer-test devcontainer-clean
+devcontainer-test:  ## build .devcontainer/ (podman) and make test inside it, on a clone
+	@$(PYTHON) -m grader.devcontainer test
+
+devcontainer-clean:  ## remove the dev container test's images and build/devcontainer/
+	@$(PYTHON) -m grader.devcontainer clean
+
 setup:  ## install QEMU, the cross toolchain, gdb-multiarch... (apt)
 	@bash common/tools/setup.sh
 
@@ -295,5 +304,6 @@ clean:  ## remove build/
 
 help:  ## this list
 	@echo "RISC-V Hypervisor Labs. Variables: LAB=n, SOLUTION=1, SMP, MEM, CPU, TEST, QEMUEXTRA, GDBPORT, CROSS_COMPILE, V=1"
-	@grep -hE '^[a-z-]+:.*## ' Makefile | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 24
+	@grep -hE '^[a-z-]+:.*## ' Makefile | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
+		awk -F'\t' '{ printf "  make %-19s %s\n", $$1, $$2 }'
 	@echo "labs: $(ALL_LABS)"
