@@ -148,11 +148,14 @@ def configure():
 
 # ---- 3. the base image ----------------------------------------------------------
 
-def apt_mirrors():
+APT_SOURCES = ("/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list")
+
+
+def apt_mirrors(paths=APT_SOURCES):
     """The host's Debian mirror and security mirror for bookworm (deb822 or
     one-line sources), or deb.debian.org."""
     found = {}
-    for path in ("/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"):
+    for path in paths:
         try:
             with open(path, encoding="utf-8") as f:
                 text = f.read()
@@ -228,10 +231,19 @@ def base_image():
 
 # ---- 4. the image ---------------------------------------------------------------
 
+def image_id(name):
+    p = podman("image", "inspect", "--format", "{{.Id}}", name, check=False, quiet=True,
+               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, encoding="utf-8")
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
 def build_image(kit, base):
+    before = image_id(IMAGE)
     podman("build", "--from", base, "-t", IMAGE, os.path.join(kit, ".devcontainer"),
            log=logfile("image-build"))
-    return "podman reuses its cached layers when .devcontainer/ did not change"
+    if before and image_id(IMAGE) == before:
+        return "reused: podman's cached layers (.devcontainer/ and the base unchanged)"
+    return "built"
 
 
 # ---- 5. the clone and the container --------------------------------------------
@@ -256,7 +268,7 @@ def clone():
     shutil.rmtree(dest, ignore_errors=True)
     run(["git", "clone", "-q", "--no-checkout", ROOT, dest])
     run(["git", "-C", dest, "checkout", "-q", "--detach", sha])
-    return dest, sha
+    return dest, f"commit {sha[:12]}" + (", uncommitted changes left out" if dirty else "")
 
 
 def devcontainer_spec(kit):
@@ -359,7 +371,7 @@ def test(args):
         steps.step("host packages", host_packages)
         steps.step("podman configuration", configure)
         base, _ = steps.step("base image", base_image)
-        kit, sha = steps.step("clone", clone)
+        kit, _ = steps.step("clone", clone)
         steps.step("image build", build_image, kit, base)
         run_args, post = devcontainer_spec(kit)
         with Container(kit, run_args) as box:
