@@ -364,7 +364,7 @@ def test(args):
             "packages and runs rootful podman")
         return 2
     say(f"Dev container test: the image of .devcontainer/ ({IMAGE}, with its base about "
-        "1.5 GB, kept for the next run), make test inside on a fresh clone of this commit")
+        "1.8 GB, kept for the next run), make test inside on a fresh clone of this commit")
     steps = Steps()
     closing, ok = "0 passed, 1 failed", False
     try:
