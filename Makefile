@@ -120,8 +120,13 @@ endif
 HYP_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HYP_SRCS)) $(HYP_OBJS_EXTRA)
 
 # ---- rules -------------------------------------------------------------------
-.PHONY: build check-lab
-build: check-lab $(KERNEL)
+# COMPDB: the compilation database of the lab being built, for clangd and VS
+# Code's C/C++ extension (.clangd, .vscode/settings.json), rewritten by every
+# build before compiling; the grader's builds set COMPDB= to leave it alone.
+COMPDB ?= build/compile_commands.json
+
+.PHONY: build check-lab compdb
+build: check-lab $(if $(COMPDB),compdb) $(KERNEL)
 
 check-lab:
 	@if [ -z "$(LABDIR)" ]; then echo "make: no lab $(LAB) (labs: $(ALL_LABS))" >&2; exit 2; fi
@@ -167,6 +172,8 @@ $(KERNEL): $(HYP_OBJS) common/hyp/hyp.ld
 # files, pure C), both set in test/lab.mk. The grader runs it for tests
 # marked "host": true, with the nonce and seed as arguments.
 HOSTCC ?= cc
+HOST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -fno-builtin -Icommon/include \
+	-I$(LABDIR)/test
 HOST_MAIN := $(wildcard $(LABDIR)/test/host/*.c)
 ifneq ($(HOST_MAIN),)
 HOST_TEST := $(BUILD)/host-test
@@ -176,9 +183,19 @@ build: $(HOST_TEST)
 $(HOST_TEST): $(HOST_SRCS) $(wildcard common/include/*.h)
 	@mkdir -p $(@D)
 	$(say) "  HOSTCC  $@"
-	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -fno-builtin -Icommon/include \
-		-I$(LABDIR)/test -o $@ $(HOST_SRCS)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(HOST_SRCS)
 endif
+
+# The commands above, one entry per file (common/tools/compdb.py). The shell
+# splits the flags exactly as it does for the compiler.
+compdb: check-lab  ## build/compile_commands.json for LAB (every build writes it)
+	@$(PYTHON) common/tools/compdb.py '$(or $(COMPDB),build/compile_commands.json)' \
+		--cmd $(CC) $(CFLAGS) --files $(filter %.c,$(HYP_SRCS)) \
+			$(if $(GUEST_SRCS),common/hyp/guest_load.c) \
+		--cmd $(CC) $(ASFLAGS) --files $(filter %.S,$(HYP_SRCS)) \
+		--cmd $(CC) $(CFLAGS) -DGUEST --files $(filter %.c,$(GUEST_ALL)) \
+		--cmd $(CC) $(ASFLAGS) -DGUEST --files $(filter %.S,$(GUEST_ALL)) \
+		$(if $(HOST_SRCS),--cmd $(HOSTCC) $(HOST_CFLAGS) --files $(HOST_SRCS))
 
 # ---- running -----------------------------------------------------------------
 SMP ?= 1
@@ -191,13 +208,20 @@ QEMUOPTS := -machine virt -nographic -bios default -no-reboot -cpu $(CPU) \
 	-smp $(SMP) -m $(MEM) -kernel $(KERNEL) -append "test=$(TEST) nonce=interactive" $(QEMUEXTRA)
 GDBPORT ?= $(shell echo $$(( $$(id -u) % 5000 + 25000 )))
 
-.PHONY: qemu qemu-gdb gdb
+.PHONY: qemu qemu-gdb qemu-gdb-stop gdb
 qemu: build  ## run lab LAB in QEMU (Ctrl-A X quits)
 	$(QEMU) $(QEMUOPTS)
 
 qemu-gdb: build  ## QEMU halted, waiting for gdb on GDBPORT
 	@echo "*** QEMU waits for gdb on localhost:$(GDBPORT); in another terminal: make gdb-attach LAB=$(LAB)$(if $(filter 1,$(SOLUTION)), SOLUTION=1)$(if $(filter 1,$(SKELETON)), SKELETON=1)"
-	$(QEMU) $(QEMUOPTS) -S -gdb tcp:localhost:$(GDBPORT)
+	$(QEMU) $(QEMUOPTS) -S -gdb tcp:localhost:$(GDBPORT) -pidfile $(BUILD)/qemu-gdb.pid
+
+# VS Code's postDebugTask: stop that QEMU by its pid (only if it still is that
+# QEMU), never by a pattern that could match other processes.
+qemu-gdb-stop:  ## stop the QEMU that 'make qemu-gdb LAB=n' started
+	@pidfile='$(BUILD)/qemu-gdb.pid'; pid=$$(cat "$$pidfile" 2>/dev/null) || exit 0; \
+	if grep -qaF -- "$$pidfile" "/proc/$$pid/cmdline" 2>/dev/null; then kill "$$pid"; fi; \
+	rm -f "$$pidfile"
 
 gdb-attach:  ## attach gdb-multiarch to a waiting 'make qemu-gdb'
 	$(GDB) -q -x common/tools/gdbinit -ex 'target remote localhost:$(GDBPORT)' $(KERNEL)
@@ -250,7 +274,7 @@ GRADE_VARIANT := $(if $(filter 1,$(SOLUTION)),--solution,$(if $(filter 1,$(SKELE
 grade:  ## grade LAB (or every lab), e.g. make grade LAB=1
 	@$(PYTHON) -m grader grade $(GRADE_LAB) $(GRADE_VARIANT) $(GRADEFLAGS)
 
-test:  ## the kit proves itself: solutions full marks, skeletons zero, unit tests, gdb
+test:  ## the kit proves itself: solutions full marks, skeletons zero, unit tests, gdb, editor
 	@$(PYTHON) -m grader selftest $(GRADEFLAGS)
 
 # Instructors (docs/bench.md): the reference's costs, measured (not part of make test).
@@ -276,6 +300,15 @@ gradescope:  ## instructors: build/gradescope.zip (LAB=n, EXTRA_TESTS=dir of hid
 	@$(PYTHON) -m grader gradescope --out build/gradescope.zip $(GRADE_LAB) \
 		$(if $(EXTRA_TESTS),--extra-tests '$(EXTRA_TESTS)')
 
+# The dev container, proven (docs/devcontainer.md): as root, with podman; keeps
+# its images (about 1.5 GB) for the next run.
+.PHONY: devcontainer-test devcontainer-clean
+devcontainer-test:  ## build .devcontainer/ (podman) and make test inside it, on a clone
+	@$(PYTHON) -m grader.devcontainer test
+
+devcontainer-clean:  ## remove the dev container test's images and build/devcontainer/
+	@$(PYTHON) -m grader.devcontainer clean
+
 setup:  ## install QEMU, the cross toolchain, gdb-multiarch... (apt)
 	@bash common/tools/setup.sh
 
@@ -284,5 +317,6 @@ clean:  ## remove build/
 
 help:  ## this list
 	@echo "RISC-V Hypervisor Labs. Variables: LAB=n, SOLUTION=1, SMP, MEM, CPU, TEST, QEMUEXTRA, GDBPORT, CROSS_COMPILE, V=1"
-	@grep -hE '^[a-z-]+:.*## ' Makefile | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 24
+	@grep -hE '^[a-z-]+:.*## ' Makefile | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
+		awk -F'\t' '{ printf "  make %-19s %s\n", $$1, $$2 }'
 	@echo "labs: $(ALL_LABS)"

@@ -161,10 +161,12 @@ def main(argv=None):
     z.add_argument("--out", metavar="FILE", default=os.path.join("build", "gradescope.zip"))
     z.add_argument("--lab", help="the lab the assignment grades (default: all)")
     z.add_argument("--extra-tests", metavar="DIR", help="hidden tests to include")
-    s = sub.add_parser("selftest", help="prove the kit: solutions full, skeletons zero, unit tests, gdb")
+    s = sub.add_parser("selftest", help="prove the kit: solutions full, skeletons zero, unit tests, gdb, editor")
     s.add_argument("-j", "--jobs", type=int, default=default_jobs())
     s.add_argument("--lab", help="only this lab (default: all)")
     s.add_argument("--skip-gdb", action="store_true", help="do not run the scripted gdb session")
+    s.add_argument("--skip-editor", action="store_true",
+                   help="do not check compile_commands.json, clangd and VS Code's F5")
     s.add_argument("--extra-tests", metavar="DIR",
                    help="also prove the hidden tests in DIR (solutions full, skeletons zero)")
     s.add_argument("-v", "--verbose", action="store_true")

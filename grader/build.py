@@ -10,7 +10,8 @@ from . import qemu
 # Every variable that picks the sources is set explicitly: a grader started
 # by make (make grade SKELETON=1) passes its own command-line variables on
 # to this make through MAKEFLAGS, and they must not change what is built.
-_PLAIN = ["SOLUTION=", "SKELETON=", "BENCH=", "FUZZ="]
+# COMPDB=: a graded build leaves the editor's compile_commands.json alone.
+_PLAIN = ["SOLUTION=", "SKELETON=", "BENCH=", "FUZZ=", "COMPDB="]
 VARIANT_ARGS = {"student": _PLAIN, "sol": _PLAIN + ["SOLUTION=1"],
                 "skel": _PLAIN + ["SKELETON=1"]}
 VARIANT_NAMES = {"student": "your files", "sol": "solutions",

@@ -23,7 +23,7 @@ from . import labspec, report
 
 ROOT = labspec.ROOT
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
-HANDOUT_ENTRIES = ("Makefile", "README.md", ".gitignore", ".devcontainer", ".vscode",
+HANDOUT_ENTRIES = ("Makefile", "README.md", ".gitignore", ".clangd", ".devcontainer", ".vscode",
                    "common", "docs", "grader", "labs")
 INSTRUCTOR_ONLY = ("docs/instructors.md", "docs/bench.md", "grader/bench.py",
                    "docs/fuzz.md", "grader/fuzz.py")
@@ -40,13 +40,19 @@ def _ignore(src_root):
     return ignore
 
 
+def _within(path, folder):
+    """path is folder or lies under it (both absolute and resolved). A
+    comparison of whole components: "/" holds "/kit", "/ki" does not."""
+    return os.path.commonpath([path, folder]) == folder
+
+
 def _check_dest(dest):
-    """DEST must not be the kit or hold it, nor lie inside it (but build/)."""
+    """DEST must not be the kit or hold it, nor lie inside it (but under build/)."""
     real, root = os.path.realpath(dest), os.path.realpath(ROOT)
-    if real == root or root.startswith(real + os.sep):
+    build = os.path.join(root, "build")
+    if _within(root, real):
         return "DEST would contain the kit itself"
-    if real.startswith(root + os.sep) and \
-            not real.startswith(os.path.join(root, "build") + os.sep):
+    if _within(real, root) and not (_within(real, build) and real != build):
         return "DEST is inside the kit (use a folder outside it, or under build/)"
     return None
 

@@ -3,8 +3,9 @@
 For every lab: (a) the solutions score full marks on every test; (b) with
 solutions for the earlier labs and this lab's untouched skeleton, every test
 of this lab scores zero (so every test can fail); plus (c) the grader's own
-unit tests, (d) a scripted gdb-multiarch session against a lab image, and
-(e) each lab's manifest matches the files in labs/ and solutions/.
+unit tests, (d) a scripted gdb-multiarch session against a lab image,
+(e) each lab's manifest matches the files in labs/ and solutions/, and (f) the
+editor: compile_commands.json, clangd and VS Code's F5 replayed (editor.py).
 Prints one line per case and ends with "N passed, N failed".
 
 In a student handout (no solutions/), (a) and (b) are skipped and shown
@@ -252,6 +253,9 @@ def main(args):
     run_unit_tests(tally)
     if not args.skip_gdb and labs:
         check_gdb(labspec.load_labs(ROOT), tally)
+    if not getattr(args, "skip_editor", False) and labs:
+        from . import editor
+        editor.check(tally)
     print(f"\nself-test took {time.monotonic() - start:.1f} s")
     if tally.failures:
         print("failed: " + "; ".join(tally.failures[:10]) +

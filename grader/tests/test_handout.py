@@ -5,6 +5,7 @@ GitHub Actions workflow, and with a `make test` that works there."""
 import os
 import subprocess
 import unittest
+from unittest import mock
 
 from grader import handout
 from grader.tests import fakes, kit
@@ -16,19 +17,24 @@ class HandoutTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = fakes.TempDir(prefix="grader-handout-")
         cls.dest = os.path.join(cls.tmp.path, "student-repo")
+        # Python writes bytecode here unless the environment says otherwise
+        # (a clean container does not): the test must not depend on it.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         cls.proc = subprocess.run(["make", "--no-print-directory", "-C", kit.ROOT, "handout",
                                    f"DEST={cls.dest}"], stdin=subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                   timeout=600, encoding="utf-8", errors="replace",
-                                  start_new_session=True)
+                                  start_new_session=True, env=env)
         cls.selftest = None
         cls.top = sorted(os.listdir(cls.dest)) if os.path.isdir(cls.dest) else []
+        # The repository as make handout wrote it, before anything runs in it.
+        cls.tree = [(d, sorted(dirs)) for d, dirs, _ in os.walk(cls.dest)]
         if cls.proc.returncode == 0:
             cls.selftest = subprocess.run(["make", "--no-print-directory", "-C", cls.dest,
                                            "test"], stdin=subprocess.DEVNULL,
                                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                           timeout=600, encoding="utf-8", errors="replace",
-                                          start_new_session=True)
+                                          start_new_session=True, env=env)
 
     @classmethod
     def tearDownClass(cls):
@@ -45,15 +51,18 @@ class HandoutTest(unittest.TestCase):
         self.assertNotIn("build", self.top)     # (make test in it builds later)
 
     def test_what_is_left_out(self):
-        self.assertEqual(self.top, sorted([".devcontainer", ".github", ".gitignore", ".vscode",
-                                      "Makefile", "README.md", "common", "docs", "grader",
-                                      "labs"]))
+        self.assertEqual(self.top, sorted([".clangd", ".devcontainer", ".github", ".gitignore",
+                                           ".vscode", "Makefile", "README.md", "common", "docs",
+                                           "grader", "labs"]))
         self.assertFalse(os.path.exists(os.path.join(self.dest, "docs", "instructors.md")))
         self.assertEqual(sorted(os.listdir(os.path.join(self.dest, "labs"))),
                          kit.labspec.lab_dirs(kit.ROOT))
-        for dirpath, dirnames, filenames in os.walk(self.dest):
+        self.assertTrue(self.tree)
+        for dirpath, dirnames in self.tree:
             self.assertNotIn("__pycache__", dirnames, dirpath)
             self.assertNotIn("solutions", dirnames, dirpath)
+        # make test in it writes bytecode (wherever Python may): git ignores it.
+        self.assertIn("__pycache__/", kit.read(os.path.join(self.dest, ".gitignore")).split())
 
     def test_workflow_and_readme(self):
         wf = os.path.join(self.dest, ".github", "workflows", "grade.yml")
@@ -95,6 +104,24 @@ class HandoutRefusesTest(unittest.TestCase):
             self.assertEqual(p.returncode, 2, (dest, p.stdout))
             self.assertIn(words, p.stdout)
         self.assertTrue(os.path.exists(os.path.join(tmp.path, "full", "x")))
+
+    def test_destinations_wherever_the_kit_sits(self):
+        """The containment check compares whole path components, also when
+        the kit is a top-level folder (/kit in a container: its parent is /)."""
+        for root in ("/rvh-kit-test", "/work/rvh-kit-test"):
+            cases = {"/": "contain the kit", root: "contain the kit",
+                     os.path.dirname(root): "contain the kit",
+                     root + "/labs/x": "inside the kit", root + "/build": "inside the kit",
+                     root + "/buildx": "inside the kit", root + "/build/handout": None,
+                     root + "-old": None, root + "-old/build": None}
+            with mock.patch.object(handout, "ROOT", root):
+                for dest, words in cases.items():
+                    why = handout._check_dest(dest)
+                    with self.subTest(root=root, dest=dest):
+                        if words is None:
+                            self.assertIsNone(why)
+                        else:
+                            self.assertIn(words, why or "(accepted)")
 
     def test_make_needs_dest(self):
         p = subprocess.run(["make", "--no-print-directory", "-C", kit.ROOT, "handout"],
