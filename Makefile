@@ -270,7 +270,7 @@ run:  ## lab 10: boot GUEST (raw S-mode image or "linux"; default U-Boot) under 
 GRADE_LAB := $(if $(filter command line environment,$(origin LAB)),--lab $(LAB))
 GRADE_VARIANT := $(if $(filter 1,$(SOLUTION)),--solution,$(if $(filter 1,$(SKELETON)),--skeleton))
 
-.PHONY: grade test setup clean help
+.PHONY: grade test docs setup clean help
 grade:  ## grade LAB (or every lab), e.g. make grade LAB=1
 	@$(PYTHON) -m grader grade $(GRADE_LAB) $(GRADE_VARIANT) $(GRADEFLAGS)
 
@@ -308,6 +308,9 @@ devcontainer-test:  ## build .devcontainer/ (podman) and make test inside it, on
 
 devcontainer-clean:  ## remove the dev container test's images and build/devcontainer/
 	@$(PYTHON) -m grader.devcontainer clean
+
+docs:  ## the handouts' test tables, from each lab.json (make test checks them)
+	@$(PYTHON) -m grader.doctables --fix
 
 setup:  ## install QEMU, the cross toolchain, gdb-multiarch... (apt)
 	@bash common/tools/setup.sh

@@ -65,9 +65,30 @@ static void on_system_down(struct vm *m, struct vcpu *v, const struct vm_exit *e
 	       reset_type_name(e->system_down.type), e->system_down.reason);
 }
 
+// SBI calls per extension (by its place in the .sbi_ext table, vsbi.h),
+// for the summary at the end: what a guest asks of its firmware.
+#define MAX_EXTS 16
+static ulong sbi_calls[MAX_EXTS], sbi_unknown;
+
+static void count_sbi(struct vm *m, struct vcpu *v, const struct vm_exit *e)
+{
+	UNUSED(m);
+	UNUSED(v);
+	if (e->reason != EXIT_SBI_CALL)
+		return;
+	const struct vsbi_ext *ext = vsbi_find_ext(e->sbi.eid);
+	for (long i = 0; ext && i < __sbi_ext_end - __sbi_ext_start && i < MAX_EXTS; i++)
+		if (__sbi_ext_start[i] == ext) {
+			__atomic_fetch_add(&sbi_calls[i], 1, __ATOMIC_RELAXED);
+			return;
+		}
+	__atomic_fetch_add(&sbi_unknown, 1, __ATOMIC_RELAXED);
+}
+
 static const struct vm_ops vmm_ops = {
 	.who = "vmm",
 	.handle_exit = vmm_handle_exit,
+	.on_exit = count_sbi,
 	.on_system_down = on_system_down,
 };
 
@@ -77,6 +98,12 @@ static void report_exits(const struct vm *v)
 	for (int i = 0; i < EXIT_REASON_COUNT; i++)
 		if (v->exits[i])
 			printf(" %s %lu", vm_exit_reason_name(i), v->exits[i]);
+	printf("\nvmm: SBI calls:");
+	for (long i = 0; i < __sbi_ext_end - __sbi_ext_start && i < MAX_EXTS; i++)
+		if (sbi_calls[i])
+			printf(" %s %lu", __sbi_ext_start[i]->name, sbi_calls[i]);
+	if (sbi_unknown)
+		printf(" (no extension) %lu", sbi_unknown);
 	printf("\n");
 }
 
