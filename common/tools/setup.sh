@@ -36,7 +36,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 	# One package apt does not know would make it install nothing at all.
 	offered=()
 	for p in "${missing[@]}"; do
-		if LC_ALL=C apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [^(]'; then
+		# (Read whole first: grep -q stopping early would kill apt-cache with
+		# SIGPIPE, and pipefail would call that "not offered".)
+		policy=$(LC_ALL=C apt-cache policy "$p" 2>/dev/null || true)
+		if grep -q 'Candidate: [^(]' <<<"$policy"; then
 			offered+=("$p")
 		else
 			unavailable+=("$p")
