@@ -14,7 +14,8 @@
 # Building: the source is extracted once per source version into
 # build/linux/src/VERSION, and compiled out of tree (O=) into
 # build/linux/obj/VERSION. That object tree is kept, so a change to init.c
-# costs a relink (seconds) and a change to kit.config only what it touches.
+# costs a relink (under half a minute) and a change to kit.config only what
+# it touches.
 # Log of the last build: build/linux/build.log.
 #
 # Options (for the grader, grader/linux.py): --check-tools only says what is
@@ -52,7 +53,7 @@ unset MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
 check_tools() {
 	local missing=() pair
 	for pair in "${CROSS}gcc:gcc-riscv64-linux-gnu" flex:flex bison:bison bc:bc \
-		cpio:cpio xz:xz-utils make:make gcc:gcc perl:perl; do
+		cpio:cpio xz:xz-utils make:make gcc:gcc; do
 		command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 	done
 	[ -f "$TARBALL" ] || missing=("$SRC_PKG" "${missing[@]}")
@@ -147,8 +148,8 @@ step() {
 
 if [ -f "$OBJ/init/main.o" ]; then
 	say "rebuilding (something in common/linux/ or a package changed); reusing the kernel" \
-		"objects in $OBJ, so only what changed is compiled: seconds for init.c," \
-		"a few minutes for kit.config"
+		"objects in $OBJ, so only what changed is compiled: under half a minute for" \
+		"init.c, up to a few minutes for kit.config"
 else
 	say "building Linux from Debian's $SRC_PKG $src_version for riscv64 (tinyconfig +" \
 		"$HERE/kit.config, $HERE/init.c as /init). The first build takes about 5 minutes" \
@@ -238,7 +239,7 @@ mv "$KDIR.tmp" "$KDIR"
 link_results
 
 # Keep the three most recently used kernels, and only the current source
-# version's source and object trees (about 1.7 GB together).
+# version's source and object trees (about 2 GB together).
 prune_old() {
 	local d
 	for d in $(ls -1dt "$OUT"/k-* 2>/dev/null | tail -n +4); do rm -rf "$d"; done
