@@ -182,8 +182,8 @@ class NativeBootTest(unittest.TestCase):
                 cls.build_failure = out[-3000:]
                 return
         # Every prompt after the banner, then the next command typed.
-        steps = [{"wait": linux.BANNER + r"[^\n]*\n# ", "send": cls.COMMANDS[0] + "\n"}]
-        steps += [{"wait": r"\n# ", "send": c + "\n"} for c in cls.COMMANDS[1:]]
+        steps = [{"wait": linux.BANNER + r"[^\n]*" + linux.PROMPT, "send": cls.COMMANDS[0] + "\n"}]
+        steps += [{"wait": linux.PROMPT, "send": c + "\n"} for c in cls.COMMANDS[1:]]
         cls.res = qemu.run(linux.native_cmd(smp=4), BOOT_TIMEOUT, steps=steps)
         cls.text = cls.res.text
 
