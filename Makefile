@@ -248,6 +248,9 @@ RUN_KERNEL := build/10-guest-$(VARIANT)/hyp.elf
 guest_mem_bytes = $(shell echo '$(GUEST_MEM)' | awk '/^[0-9]+[Mm]$$/ {print $$0 * 1048576; next} \
 	/^[0-9]+[Gg]$$/ {print $$0 * 1073741824; next} /^[0-9]+$$/ {print $$0; next} {print "bad"}')
 VM_MAX_VCPUS := 8
+# The guest's command line: GUEST_ARGS, else for GUEST=linux the kit's default.
+RUN_GUEST_ARGS = $(if $(filter command line environment,$(origin GUEST_ARGS)),$(GUEST_ARGS),$(if \
+	$(filter linux,$(GUEST)),$(LINUX_BOOTARGS)))
 
 .PHONY: run
 run:  ## lab 10: boot GUEST (raw S-mode image or "linux"; default U-Boot) under your hypervisor
@@ -259,12 +262,42 @@ run:  ## lab 10: boot GUEST (raw S-mode image or "linux"; default U-Boot) under 
 	$(if $(filter linux,$(GUEST)),@$(MAKE) --no-print-directory linux)
 	@$(MAKE) --no-print-directory LAB=10 build
 	@out=$$($(PYTHON) -m grader.guestload '$(GUEST)' $(if $(INITRD),--initrd '$(INITRD)') \
-		$(if $(GUEST_ARGS),--args '$(GUEST_ARGS)')) || exit 2; mapfile -t a <<< "$$out"; \
+		$(if $(RUN_GUEST_ARGS),--args '$(RUN_GUEST_ARGS)')) || exit 2; mapfile -t a <<< "$$out"; \
 	boot="$${a[-1]}"; unset 'a[-1]'; \
 	echo "*** booting $(GUEST) on $(SMP) vCPU(s) with $(GUEST_MEM) of guest RAM; Ctrl-A X quits QEMU"; \
 	set -x; $(QEMU) -machine virt -nographic -bios default -no-reboot -cpu $(CPU) -smp $(SMP) \
 		-m $(RUN_MEM) -kernel $(RUN_KERNEL) "$${a[@]}" $(QEMUEXTRA) \
 		-append "test=run nonce=interactive guest_mem=$(guest_mem_bytes) $$boot"
+
+# ---- the kit's Linux guest (common/linux/) -------------------------------------
+# make linux builds it from Debian's linux-source-6.1 (cached; the first build
+# takes about 5 minutes on 2 cores). LINUX_IMAGE is what GUEST=linux means;
+# LINUX_BOOTARGS its default command line (common/linux/bootargs, also read by
+# the grader).
+LINUX_IMAGE := build/linux/Image
+LINUX_VMLINUX := build/linux/vmlinux
+LINUX_BOOTARGS := $(shell grep -v '^\#' common/linux/bootargs)
+
+.PHONY: linux run-native
+linux:  ## build the kit's Linux guest: build/linux/Image, vmlinux (cached)
+	@bash common/linux/build.sh
+
+# make run-native [GUEST=linux|raw-image] [SMP=n] [GUEST_ARGS="..."] [GUEST_MEM=128M]
+# boots the same guest as make run, without the hypervisor: straight on
+# OpenSBI, with GUEST_MEM of RAM, for comparison. GUEST=linux is the kit's
+# kernel (built first if needed), with LINUX_BOOTARGS unless GUEST_ARGS is given.
+RUN_NATIVE_IMAGE := $(if $(filter linux,$(GUEST)),$(LINUX_IMAGE),$(GUEST))
+RUN_NATIVE_ARGS := $(if $(filter command line environment,$(origin GUEST_ARGS)),$(GUEST_ARGS),$(if \
+	$(filter linux,$(GUEST)),$(LINUX_BOOTARGS)))
+
+run-native:  ## boot GUEST (linux: the kit's kernel, or a raw S-mode image) on QEMU without a hypervisor
+	@if [ '$(guest_mem_bytes)' = bad ]; then echo "make run-native: GUEST_MEM='$(GUEST_MEM)': give bytes or e.g. 128M" >&2; exit 2; fi
+	@$(if $(filter linux,$(GUEST)),$(MAKE) --no-print-directory linux,true)
+	@if [ ! -r '$(RUN_NATIVE_IMAGE)' ]; then echo "make run-native: guest image '$(RUN_NATIVE_IMAGE)' not found or not readable$(if \
+		$(filter $(GUEST),/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin), (apt-get install u-boot-qemu))" >&2; exit 2; fi
+	@echo "*** booting $(RUN_NATIVE_IMAGE) natively (no hypervisor) on $(SMP) hart(s) with $(GUEST_MEM) of RAM; Ctrl-A X quits QEMU"
+	$(QEMU) -machine virt -nographic -bios default -no-reboot -cpu $(CPU) -smp $(SMP) -m $(guest_mem_bytes)B \
+		-kernel '$(RUN_NATIVE_IMAGE)' -append '$(RUN_NATIVE_ARGS)' $(QEMUEXTRA)
 
 # ---- grading and self-test ---------------------------------------------------
 GRADE_LAB := $(if $(filter command line environment,$(origin LAB)),--lab $(LAB))
