@@ -155,6 +155,9 @@ def evaluate_check(check, parsed, run, params):
             ok = False
             saw.append(repr(clip(hit)))
 
+    if check.grows is not None:
+        ok &= _grows(check, parsed, params, expected, saw)
+
     if check.exit == "clean":
         expected.append(f"the run ends by itself with '{CLEAN_SHUTDOWN}'")
         if not (run.ended_by_itself and CLEAN_SHUTDOWN in parsed.lines):
@@ -167,6 +170,37 @@ def evaluate_check(check, parsed, run, params):
             saw.append(describe_end(run, parsed))
 
     return CheckResult(check, ok, expected, saw)
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _reading(match):
+    """The value of one match of a "grows" pattern: the sum of the numbers
+    in its first group (a /proc/interrupts line has one per cpu)."""
+    return sum(float(n) for n in _NUMBER.findall(match.group(1) or ""))
+
+
+def _grows(check, parsed, params, expected, saw):
+    """Readings matched in order: at least two, the last above the first
+    by more than 0, or by at least check.by (a number, or a parameter)."""
+    pat = render(check.grows, params)
+    rx = _compile(pat)
+    by = float(render(check.by, params)) if check.by is not None else None
+    expected.append(f"lines matching /{pat}/ whose numbers grow" +
+                    (f" by at least {by:g}" if by is not None else ""))
+    if rx is None or rx.groups < 1:
+        saw.append("(kit bug) the templated pattern is not a regex with a group")
+        return False
+    values = [_reading(m) for ln in parsed.lines for m in [rx.search(ln)] if m]
+    if len(values) < 2:
+        saw.append(f"{len(values)} such line(s): two readings are needed")
+        return False
+    grew = values[-1] - values[0]
+    if grew <= 0 or (by is not None and grew < by):
+        saw.append(f"readings {' -> '.join(f'{v:g}' for v in values)}: grew by {grew:g}")
+        return False
+    return True
 
 
 def describe_end(run, parsed):

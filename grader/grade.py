@@ -6,7 +6,7 @@ import secrets
 import shutil
 
 from . import build as buildmod
-from . import evaluate, guestload, labspec, qemu
+from . import evaluate, guestload, labspec, linux, qemu
 
 QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
 
@@ -154,6 +154,27 @@ def logdir_for(root, lab, variant, tag=""):
     return os.path.join(root, "build", "grade" + tag, f"{lab.dirname}-{variant}")
 
 
+def _uses_linux(test):
+    return bool(test.guest) and test.guest.get("image") == guestload.LINUX
+
+
+def ensure_linux(labs, say=print):
+    """The kit's Linux guest (make linux) for the tests that boot it: built
+    on first use, from the kit's own common/linux/ (never a submission's),
+    saying so. None when it is there; else why not, in one sentence."""
+    if not any(_uses_linux(t) for lab in labs for t in lab.tests):
+        return None
+    if linux.is_built():
+        return None
+    missing = linux.missing_tools()
+    if missing:
+        return f"the kit's Linux guest cannot be built here: {missing}"
+    say("grader: building the kit's Linux guest first (make linux: about 5 minutes on 2 "
+        "cores, once; cached in build/linux/)")
+    ok, _ = linux.build(echo=lambda line: say("  " + line))
+    return None if ok else "make linux failed: see build/linux/build.log"
+
+
 def grade(root, labs, variant, jobs, on_test_done=None, tag="", untrusted=False):
     """Build every lab (in parallel, two at a time), then run every test on
     `jobs` workers. Returns a LabOutcome per lab, in order. on_test_done(o, t)
@@ -171,10 +192,17 @@ def grade(root, labs, variant, jobs, on_test_done=None, tag="", untrusted=False)
             pool.shutdown(wait=False, cancel_futures=True)
             qemu.kill_all()     # the builds in progress too
             raise
+    no_linux = ensure_linux(labs)
     work = []
     for o in outcomes:
         for test in o.lab.tests:
-            if o.build.ok:
+            if o.build.ok and no_linux and _uses_linux(test):
+                t = TestOutcome(test, variant)
+                t.status, t.note = "ERROR", no_linux
+                o.tests.append(t)
+                if on_test_done:
+                    on_test_done(o, t)
+            elif o.build.ok:
                 work.append((o, test))
             else:
                 t = TestOutcome(test, variant)

@@ -78,13 +78,23 @@ def layout(image, initrd=None, guest_args=None):
     return qemu, " ".join(boot)
 
 
+def linux_bootargs(root):
+    """The kit's Linux command line: the one line of common/linux/bootargs
+    that is not a comment."""
+    with open(os.path.join(root, "common", "linux", "bootargs"), encoding="utf-8") as f:
+        lines = [ln.strip() for ln in f if ln.strip() and not ln.startswith("#")]
+    return lines[0] if lines else None
+
+
 def for_test(guest, root, render=lambda s: s):
     """The layout of a lab.json "guest" object; its strings are templated
-    with render (the run's parameters)."""
-    image = resolve(render(guest["image"]), root)
+    with render (the run's parameters). The kit's Linux without "args" gets
+    its default command line."""
+    image = render(guest["image"])
     initrd = guest.get("initrd")
-    return layout(image, resolve(render(initrd), root) if initrd else None,
-                  render(guest["args"]) if guest.get("args") else None)
+    args = render(guest["args"]) if guest.get("args") else \
+        linux_bootargs(root) if image == LINUX else None
+    return layout(resolve(image, root), resolve(render(initrd), root) if initrd else None, args)
 
 
 def main(argv=None):

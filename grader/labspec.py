@@ -8,6 +8,10 @@ check may combine several conditions, all of which must hold:
   "check": NAME                     a line "CHECK <nonce> NAME PASS" and no FAIL line for NAME
   "expect": REGEX                   some output line matches (templated)
   "absent": REGEX                   no output line matches (templated)
+  "grows": REGEX, "by": N           the lines matching REGEX (templated), in order,
+                                    are readings (the sum of the numbers in its first
+                                    group): at least two, the last above the first
+                                    (by at least N, if given)
   "exit": "clean" | "failure"       how the run ended
 
 Templates are str.format strings over the run's parameters: {smp},
@@ -41,7 +45,7 @@ import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-CONDITION_KEYS = ("fact", "check", "expect", "absent", "exit")
+CONDITION_KEYS = ("fact", "check", "expect", "absent", "grows", "exit")
 EXIT_KINDS = ("clean", "failure")
 
 
@@ -49,7 +53,8 @@ class SpecError(Exception):
     """A lab.json that does not follow the format (a kit bug, not a student's)."""
 
 
-CHECK_KEYS = {"name", "points", "hint", "fact", "equals", "check", "expect", "absent", "exit"}
+CHECK_KEYS = {"name", "points", "hint", "fact", "equals", "check", "expect", "absent", "grows",
+              "by", "exit"}
 TEST_KEYS = {"name", "description", "scenario", "host", "qemu", "timeout", "seed", "bootargs",
              "input", "checks"}
 QEMU_KEYS = {"smp", "mem", "cpu", "icount", "args", "guest"}
@@ -78,6 +83,10 @@ class Check:
         self.check = _opt(d, "check", str, where)
         self.expect = _opt(d, "expect", str, where)
         self.absent = _opt(d, "absent", str, where)
+        self.grows = _opt(d, "grows", str, where)
+        self.by = _opt(d, "by", (str, int, float), where)
+        if self.by is not None and self.grows is None:
+            raise SpecError(f"{where}: 'by' needs 'grows'")
         self.exit = d.get("exit")
         if self.fact is not None and self.equals is None:
             raise SpecError(f"{where}: 'fact' needs 'equals'")
@@ -87,7 +96,7 @@ class Check:
             raise SpecError(f"{where}: a check needs one of {', '.join(CONDITION_KEYS)}")
         if self.exit is not None and self.exit not in EXIT_KINDS:
             raise SpecError(f"{where}: 'exit' must be one of {EXIT_KINDS}")
-        for key in ("expect", "absent"):
+        for key in ("expect", "absent", "grows"):
             if d.get(key) is not None:
                 _need_regex(d[key], f"{where}: bad regex in '{key}'")
 

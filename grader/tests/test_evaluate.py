@@ -147,6 +147,23 @@ class ScoreTest(unittest.TestCase):
         self.assertEqual([r.ok for r in res], [False, False])
         self.assertIn("panic: oops", res[1].saw[0])
 
+    def test_grows(self):
+        irq = r"^\s*\d+:((?:\s+\d+)+)\s+PLIC"
+        up = check(grows=r"^uptime: (\d+\.\d+) s", by=0.3)
+        lines = ["  1:  3  1  PLIC", "uptime: 1.000 s", "  1:  3  2  PLIC", "uptime: 1.300 s"]
+        ok = score([check(grows=irq), up], "\n".join(lines))
+        self.assertEqual([r.ok for r in ok], [True, True])      # 4 -> 5, +0.3
+        short = score([up], "uptime: 1.000 s\nuptime: 1.299 s")[0]
+        self.assertFalse(short.ok)
+        self.assertIn("grew by 0.299", short.saw[0])
+        flat = score([check(grows=irq)], "  1: 4 PLIC\n  1: 2 2 PLIC")[0]
+        self.assertFalse(flat.ok)
+        one = score([up], "uptime: 5.000 s")[0]
+        self.assertFalse(one.ok)
+        self.assertIn("two readings are needed", one.saw[0])
+        with self.assertRaises(labspec.SpecError):
+            check(expect="x", by=1)
+
     def test_absent_quotes_huge_line_briefly(self):
         res = score([check(absent="panic")], "panic" + "!" * 500000)
         self.assertFalse(res[0].ok)
