@@ -29,10 +29,17 @@ void console_write(const char *s, size_t n)
 }
 
 static void irq_drained(void);
+static int irq_mode;               // console_irq_init() ran: input announces itself
+static volatile int irq_open;      // claimed, not yet completed
 
 int console_getc(void)
 {
 	int c;
+	// With input as an interrupt, nothing can be waiting until the host's
+	// PLIC said so (console_irq_claim): no call to the firmware to learn
+	// that. A guest polling its UART costs an exit, not an M-mode trip too.
+	if (irq_mode && !irq_open)
+		return -1;
 	if (use_dbcn) {
 		char b;
 		struct sbiret r = sbi_ecall(SBI_EXT_DBCN, SBI_DBCN_READ, 1, (ulong)&b, 0, 0, 0, 0);
@@ -58,6 +65,8 @@ int console_getc(void)
 // taken whatever sstatus.SIE says when V = 1). The source stays claimed
 // (PLIC spec: no new request while in service) until the input has been
 // read to the end: the guest's own reads do that, through console_getc().
+// Input is noticed only there: while vCPU 0's hart waits in the hypervisor
+// (its vCPU stopped or suspended), typed bytes wait for it.
 #define HPLIC_PRIORITY(s)   (PLIC_BASE + 4UL * (s))
 #define HPLIC_ENABLE(c)     (PLIC_BASE + 0x2000UL + 0x80UL * (c))
 #define HPLIC_THRESHOLD(c)  (PLIC_BASE + 0x200000UL + 0x1000UL * (c))
@@ -66,7 +75,6 @@ int console_getc(void)
 #define HUART_IER_RDI       0x01
 
 static ulong irq_context;          // the host PLIC context we enabled
-static volatile int irq_open;      // claimed, not yet completed
 
 static void write32(ulong addr, u32 v) { *(volatile u32 *)addr = v; }
 static u32 read32(ulong addr) { return *(volatile u32 *)addr; }
@@ -80,6 +88,7 @@ void console_irq_init(void)
 	write32(enable, read32(enable) | 1U << (UART0_IRQ % 32));
 	*(volatile u8 *)HUART_IER = HUART_IER_RDI;
 	csr_set(sie, SIE_SEIE);
+	irq_mode = 1;
 }
 
 int console_irq_claim(void)

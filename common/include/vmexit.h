@@ -172,7 +172,10 @@ struct vm_exit {
 };
 
 // Lab 6 (labs/06-trap/exit.c): decode the exit vcpu_run() just returned
-// from into *e, through a table indexed by the cause. Moves v->sepc as the
+// from into *e, through a table indexed by the cause. It writes reason,
+// scause, pc and the part of the union that belongs to the reason (all of
+// that part); the rest of *e is left as it was: read only the fields of
+// e->reason. Moves v->sepc as the
 // rules above say. An unknown cause prints a decoded dump (vcpu_dump) and
 // gives EXIT_UNKNOWN: the caller must then stop the guest. Returns e->reason.
 enum vm_exit_reason vm_exit_decode(struct vcpu *v, struct vm_exit *e);

@@ -25,7 +25,8 @@
 //   - a call that the rest of the hypervisor must act on (SRST: stop the
 //     VM; lab 8's HSM: start or stop a vCPU) turns the exit into another
 //     one: the handler sets exit->reason (EXIT_SYSTEM_DOWN...) and fills
-//     exit's union; `call` is a copy, so overwriting exit->sbi is safe;
+//     exit's union; `call` does not live in the exit, so overwriting
+//     exit->sbi is safe;
 //   - the dispatcher writes a0/a1 into v->gprs and never moves v->sepc:
 //     the decoder already did (vmexit.h, "Who moves the guest's pc");
 //   - a handler that moves v->sepc itself says that the call did NOT
@@ -57,11 +58,14 @@
 #define VSBI_IMPL_VERSION  ((1UL << 16) | 0)
 
 // ---------------------------------------------------------------------------
-// One call, as a handler sees it.
+// One call, as a handler sees it. args points at the guest's own a0..a5
+// (v->gprs + REG_A0): nothing is copied, and a handler that turns the exit
+// into another one (the union in struct vm_exit) cannot overwrite them.
+// The dispatcher writes a0/a1 only after the handler returned.
 struct vsbi_call {
 	ulong eid;                       // a7 (SBI_EXT_RVHLAB_HYPERCALL for a hypercall)
 	ulong fid;                       // a6 (the hypercall number for a hypercall)
-	ulong args[HYPERCALL_NARGS];     // a0..a5
+	const ulong *args;               // a0..a5: args[0] .. args[HYPERCALL_NARGS - 1]
 };
 
 // A handler: returns the SBI error code (SBI_SUCCESS or SBI_ERR_*) for a0

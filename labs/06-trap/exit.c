@@ -67,8 +67,9 @@ static void exit_virtual_insn(struct vcpu *v, struct vm_exit *e)
 	//    idling: EXIT_HALT, and it completes: sepc past it.
 	//  - anything else: EXIT_VIRTUAL_INSN with the instruction in
 	//    e->vinsn.insn and, for a Zicsr instruction (opcode SYSTEM 0x73
-	//    with funct3 != 0), its fields csr (31:20), rs1 (19:15), op =
-	//    funct3 (14:12) and rd (11:7). Leave sepc at it.
+	//    with funct3 != 0), is_csr = 1 and its fields csr (31:20), rs1
+	//    (19:15), op = funct3 (14:12) and rd (11:7); for any other, is_csr
+	//    and those fields 0. Leave sepc at it.
 	//  - an instruction that cannot be read: treat the exit as unknown.
 	exit_unknown(v, e);
 }
@@ -116,7 +117,9 @@ static exit_handler_fn *const interrupt_handlers[] = {
 
 enum vm_exit_reason vm_exit_decode(struct vcpu *v, struct vm_exit *e)
 {
-	memset(e, 0, sizeof(*e));
+	// Given: the fields every exit has. Each handler then writes the part
+	// of the union its reason owns, and only that (vmexit.h).
+	e->reason = EXIT_UNKNOWN;
 	e->scause = v->trap.scause;
 	e->pc = v->sepc;
 	// TODO(lab 6): route the exit. scause bit 63 (CAUSE_INTERRUPT) says

@@ -45,11 +45,11 @@ enum vm_exit_reason vsbi_handle_exit(struct vcpu *v, struct vm_exit *e)
 		return e->reason;
 	// TODO(lab 7): the dispatcher.
 	//  1. Build a struct vsbi_call from the exit. For EXIT_SBI_CALL:
-	//     eid, fid, args from e->sbi. For EXIT_HYPERCALL: the kit's
-	//     extension SBI_EXT_RVHLAB_HYPERCALL, with fid = the hypercall
-	//     number (e->hypercall.nr) and its args. Copy them out before
-	//     anything else: e->sbi and e->hypercall share a union with the
-	//     exits a handler may produce (vmexit.h).
+	//     eid and fid from e->sbi. For EXIT_HYPERCALL: the kit's extension
+	//     SBI_EXT_RVHLAB_HYPERCALL, with fid = the hypercall number
+	//     (e->hypercall.nr). args points at the guest's own a0..a5
+	//     (&v->gprs[REG_A0]), not into e: e->sbi and e->hypercall share a
+	//     union with the exits a handler may produce (vmexit.h).
 	//  2. Set e->reason = EXIT_NOTHING (the call completes and the guest
 	//     resumes); a handler may change it (SRST: EXIT_SYSTEM_DOWN).
 	//  3. Find the extension (vsbi_find_ext) and call its handler with

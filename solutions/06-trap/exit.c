@@ -81,8 +81,11 @@ static void decode_csr(struct vm_exit_virtual_insn *vi)
 	u32 bits = vi->insn.bits;
 	u8 funct3 = (bits >> 12) & 7;
 	vi->is_csr = vi->insn.len == 4 && (bits & OPCODE_MASK) == OPCODE_SYSTEM && funct3 != 0;
-	if (!vi->is_csr)
+	if (!vi->is_csr) {
+		vi->op = vi->rd = vi->rs1 = 0;
+		vi->csr = 0;
 		return;
+	}
 	vi->op = funct3;
 	vi->rd = (bits >> 7) & 31;
 	vi->rs1 = (bits >> 15) & 31;
@@ -154,7 +157,9 @@ enum vm_exit_reason vm_exit_decode(struct vcpu *v, struct vm_exit *e)
 	ulong code = cause & ~CAUSE_INTERRUPT;
 	exit_handler_fn *handler = NULL;
 
-	memset(e, 0, sizeof(*e));
+	// Only what the reason owns is written (vmexit.h): a blanket clear of
+	// the whole record would cost more than most exits' own work.
+	e->reason = EXIT_UNKNOWN;
 	e->scause = cause;
 	e->pc = v->sepc;
 	if (cause & CAUSE_INTERRUPT) {

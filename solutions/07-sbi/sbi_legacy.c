@@ -117,8 +117,8 @@ static long pass_on(struct vcpu *v, struct vm_exit *exit, const struct vsbi_ext 
 		redirect_fault(v, exit->pc, &f);
 		return 0;
 	}
-	struct vsbi_call call = { ext->eid_min, fid, { mask, 0, c->args[1], c->args[2],
-						      c->args[3], 0 } };
+	ulong args[HYPERCALL_NARGS] = { mask, 0, c->args[1], c->args[2], c->args[3], 0 };
+	struct vsbi_call call = { ext->eid_min, fid, args };
 	return ext->handle(v, &call, &value, exit);
 }
 

@@ -28,13 +28,15 @@ const struct vsbi_ext *vsbi_find_ext(ulong eid)
 
 // Both exits carry the same registers under different names (vmexit.h);
 // a hypercall is the kit's extension SBI_EXT_RVHLAB_HYPERCALL with the
-// hypercall number as its function ID.
-static void call_from_exit(const struct vm_exit *e, struct vsbi_call *call)
+// hypercall number as its function ID. The arguments are read where they
+// are, in the guest's a0..a5: the exit's union may be overwritten by the
+// handler, the registers are not (the dispatcher writes a0/a1 last).
+static void call_from_exit(const struct vcpu *v, const struct vm_exit *e,
+			   struct vsbi_call *call)
 {
-	const ulong *args = e->reason == EXIT_HYPERCALL ? e->hypercall.args : e->sbi.args;
 	call->eid = e->reason == EXIT_HYPERCALL ? SBI_EXT_RVHLAB_HYPERCALL : e->sbi.eid;
 	call->fid = e->reason == EXIT_HYPERCALL ? e->hypercall.nr : e->sbi.fid;
-	memcpy(call->args, args, sizeof(call->args));
+	call->args = &v->gprs[REG_A0];
 }
 
 enum vm_exit_reason vsbi_handle_exit(struct vcpu *v, struct vm_exit *e)
@@ -42,7 +44,7 @@ enum vm_exit_reason vsbi_handle_exit(struct vcpu *v, struct vm_exit *e)
 	struct vsbi_call call;
 	if (e->reason != EXIT_SBI_CALL && e->reason != EXIT_HYPERCALL)
 		return e->reason;
-	call_from_exit(e, &call);
+	call_from_exit(v, e, &call);
 	// The handler may turn the exit into another one; by default the
 	// call is complete and the guest continues after its ecall.
 	e->reason = EXIT_NOTHING;

@@ -26,5 +26,6 @@ int refvm_load(struct vm *vm, const struct hyp_caps *caps, const void *img, ulon
 	if (vm->dtb_size == 0 || vm_devices_init(vm))
 		return -1;
 	vm_vcpu_init(vm, &vm->vcpus[0]);
+	console_irq_init();          // as lab 10's harness: input as an interrupt
 	return 0;
 }
