@@ -2,7 +2,9 @@
 #include "hyp.h"
 
 struct cpu cpus[MAX_HARTS];
-static u8 trap_stacks[MAX_HARTS][TRAP_STACK_SIZE] __attribute__((aligned(16)));
+// Every stack the hypervisor's code may run on: hart_stacks (entry.S) and
+// these. hyp_trapvec checks sp against both before it pushes a frame.
+u8 trap_stacks[MAX_HARTS][TRAP_STACK_SIZE] __attribute__((aligned(16)));
 
 struct hart_boot {
 	void (*fn)(ulong arg);

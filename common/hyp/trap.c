@@ -141,10 +141,11 @@ static int is_guest_page_fault(ulong cause)
 	       cause == CAUSE_STORE_GUEST_PAGE_FAULT;
 }
 
-void trap_dump(const char *why, const struct trapframe *tf, int from_guest)
+// Everything of a dump but its title. insn: read and show the trapping
+// instruction (it needs this hart's struct cpu for the read's guard).
+static void dump_frame(const struct trapframe *tf, int from_guest, int insn)
 {
 	ulong code = tf->scause & ~CAUSE_INTERRUPT;
-	printf("\n=== %s on hart %lu ===\n", why, mycpu()->hartid);
 	printf("cause   : %s %lu (%s)\n", tf->scause & CAUSE_INTERRUPT ? "interrupt" : "exception",
 	       code, cause_name(tf->scause));
 	printf("from    : %s\n", from_guest ? ((tf->sstatus & SSTATUS_SPP) ? "VS-mode (guest kernel)"
@@ -162,10 +163,33 @@ void trap_dump(const char *why, const struct trapframe *tf, int from_guest)
 	}
 	printf("sstatus : 0x%016lx   [SPP=%d SPIE=%d]\n", tf->sstatus,
 	       !!(tf->sstatus & SSTATUS_SPP), !!(tf->sstatus & SSTATUS_SPIE));
-	if (!(tf->scause & CAUSE_INTERRUPT))
+	if (insn && !(tf->scause & CAUSE_INTERRUPT))
 		dump_insn(tf->sepc, from_guest && rt_has_h, tf->hstatus);
 	for (int i = 0; i < 32; i += 4)
 		printf("%4s=%016lx %4s=%016lx %4s=%016lx %4s=%016lx\n",
 		       reg_names[i], tf->regs[i], reg_names[i + 1], tf->regs[i + 1],
 		       reg_names[i + 2], tf->regs[i + 2], reg_names[i + 3], tf->regs[i + 3]);
+}
+
+void trap_dump(const char *why, const struct trapframe *tf, int from_guest)
+{
+	printf("\n=== %s on hart %lu ===\n", why, mycpu()->hartid);
+	dump_frame(tf, from_guest, 1);
+}
+
+// hyp_trapvec found sp on none of the hypervisor's stacks (trapvec.S): the
+// code that trapped ran with a broken sp, and nothing of its hart (tp, its
+// struct cpu) can be trusted either. We are on an emergency stack: report
+// with printf and the SBI only, and stop the machine.
+void hyp_bad_stack(struct trapframe *tf)
+{
+	printf("\n=== trap on a broken stack: the hypervisor's sp is 0x%lx ===\n", tf->regs[2]);
+	printf("sp is on no stack of the hypervisor (hart_stacks at %p, %d x %d bytes; trap "
+	       "stacks at %p), or too close to the bottom of one for a trap frame.\n",
+	       hart_stacks, MAX_HARTS, HART_STACK_SIZE, trap_stacks);
+	printf("The code at sepc ran with it. After a guest exit that is the world switch's "
+	       "fault: check which registers vcpu_run() restores, and from which slots "
+	       "(lab 4: the hypervisor's sp, ra, gp, tp, s0-s11 in v->hyp[]).\n");
+	dump_frame(tf, 0, 0);
+	hyp_shutdown(0);
 }

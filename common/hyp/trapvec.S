@@ -10,6 +10,8 @@
 #                this with the student's own world switch.
 # probe_trapvec - lab 1: records scause in probe_cause and skips the
 #                faulting (32-bit) instruction.
+# hyp_bad_stack_vec - where hyp_trapvec goes when sp is on no stack of the
+#                hypervisor: an emergency stack, a report, the end.
 #
 # H-extension CSRs (hstatus, htval, htinst) are only touched when rt_has_h
 # is set: on a CPU without H they do not exist and reading them would trap
@@ -18,6 +20,9 @@
 #include "cpu.h"
 #include "riscv.h"
 #include "asm.h"
+#include "memlayout.h"
+
+#define BAD_STACK_SIZE 4096            // hyp_bad_stack()'s report: printf only
 
 	.option norvc                  # exact sizes, predictable layout
 
@@ -62,6 +67,22 @@
 	.balign 4
 	.globl hyp_trapvec
 hyp_trapvec:
+	# Is sp on one of the hypervisor's stacks, with room for the frame?
+	# A world switch that restored a wrong sp (lab 4) sends the kit's own
+	# C code here with sp pointing anywhere, and pushing the frame there
+	# would fault again, forever, silently. One register is needed to
+	# check: t0, borrowed through sscratch and given back at once (sscratch
+	# belongs to the world switch; nothing else here can be trusted).
+	csrrw	t0, sscratch, t0
+	la	t0, hart_stacks + TF_SIZE
+	bltu	sp, t0, 1f
+	la	t0, hart_stacks + HART_STACK_SIZE * MAX_HARTS
+	bleu	sp, t0, 2f
+1:	la	t0, trap_stacks + TF_SIZE
+	bltu	sp, t0, hyp_bad_stack_vec
+	la	t0, trap_stacks + TRAP_STACK_SIZE * MAX_HARTS
+	bgtu	sp, t0, hyp_bad_stack_vec
+2:	csrrw	t0, sscratch, t0
 	addi	sp, sp, -TF_SIZE
 	SAVE_GPRS_EXCEPT_SP_TP sp
 	sd	x4, 4*8(sp)
@@ -76,6 +97,26 @@ hyp_trapvec:
 	ld	a0, 10*8(sp)
 	addi	sp, sp, TF_SIZE
 	sret
+
+	# sp is no stack of ours (see hyp_trapvec). One hart at a time (a lock
+	# taken with the one free register) moves to an emergency stack, saves
+	# what it can and reports: hyp_bad_stack() never returns. t0 of the
+	# trapped code is in sscratch.
+hyp_bad_stack_vec:
+1:	la	t0, bad_stack_lock
+	amoswap.w.aq t0, t0, (t0)
+	bnez	t0, 1b
+	la	t0, bad_stack + BAD_STACK_SIZE - TF_SIZE
+	sd	sp, 2*8(t0)                 # the bad sp itself, for the report
+	mv	sp, t0
+	SAVE_GPRS_EXCEPT_SP_TP sp
+	sd	x4, 4*8(sp)
+	csrr	t0, sscratch                # the trapped code's t0
+	sd	t0, 5*8(sp)
+	SAVE_TRAP_CSRS
+	mv	a0, sp
+	call	hyp_bad_stack
+	j	park
 
 	.balign 4
 	.globl guest_trapvec
@@ -138,3 +179,10 @@ probe_trapvec:
 	.globl probe_cause
 probe_cause:
 	.dword	-1
+bad_stack_lock:
+	.word	0
+
+	.section .bss.stacks
+	.balign 16
+bad_stack:
+	.space	BAD_STACK_SIZE

@@ -10,6 +10,7 @@
 
 #ifndef __ASSEMBLER__
 #include "types.h"
+#include "memlayout.h"
 #include "trap.h"
 
 struct cpu {
@@ -35,6 +36,11 @@ static inline struct cpu *mycpu(void)
 }
 
 void cpu_init(ulong hartid);
+// The stacks the hypervisor's code runs on (entry.S, cpu.c), and what
+// hyp_trapvec does when a trap finds sp on none of them (trap.c).
+extern u8 hart_stacks[];
+extern u8 trap_stacks[][TRAP_STACK_SIZE];
+void hyp_bad_stack(struct trapframe *tf) NORETURN;
 // Starts hart `hartid` in HS-mode at fn(arg) on its own stack (SBI HSM).
 // Returns the SBI error code (0 on success).
 long hart_start(ulong hartid, void (*fn)(ulong arg), ulong arg);
