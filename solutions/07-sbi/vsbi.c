@@ -18,11 +18,26 @@ void vsbi_vcpu_init(struct vcpu *v)
 	vtimer_vcpu_init(v);
 }
 
+static int owns(const struct vsbi_ext *ext, ulong eid)
+{
+	return eid >= ext->eid_min && eid <= ext->eid_max;
+}
+
+// Calls come in runs (a kernel's timer, its IPIs, an early console's
+// putchars): the extension found last is tried first. Any hart may replace
+// it; a pointer is read and written in one piece, so every hart sees one
+// extension or another, never half of one.
 const struct vsbi_ext *vsbi_find_ext(ulong eid)
 {
+	static const struct vsbi_ext *last;
+	const struct vsbi_ext *hit = __atomic_load_n(&last, __ATOMIC_RELAXED);
+	if (hit && owns(hit, eid))
+		return hit;
 	for (const struct vsbi_ext *const *p = __sbi_ext_start; p < __sbi_ext_end; p++)
-		if (eid >= (*p)->eid_min && eid <= (*p)->eid_max)
+		if (owns(*p, eid)) {
+			__atomic_store_n(&last, *p, __ATOMIC_RELAXED);
 			return *p;
+		}
 	return NULL;
 }
 
