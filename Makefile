@@ -232,6 +232,8 @@ run:  ## lab 10: boot GUEST (a raw S-mode image, default U-Boot) under your hype
 # ---- grading and self-test ---------------------------------------------------
 GRADE_LAB := $(if $(filter command line environment,$(origin LAB)),--lab $(LAB))
 GRADE_VARIANT := $(if $(filter 1,$(SOLUTION)),--solution,$(if $(filter 1,$(SKELETON)),--skeleton))
+# REQUIRE_SANDBOX=1: refuse to grade without the full sandbox (docs/instructors.md).
+GRADE_VARIANT += $(if $(filter 1,$(REQUIRE_SANDBOX)),--require-sandbox)
 
 .PHONY: grade test setup clean help
 grade:  ## grade LAB (or every lab), e.g. make grade LAB=1
@@ -270,6 +272,6 @@ clean:  ## remove build/
 	rm -rf build
 
 help:  ## this list
-	@echo "RISC-V Hypervisor Labs. Variables: LAB=n, SOLUTION=1, SMP, MEM, CPU, TEST, QEMUEXTRA, GDBPORT, CROSS_COMPILE, V=1"
+	@echo "RISC-V Hypervisor Labs. Variables: LAB=n, SOLUTION=1, SMP, MEM, CPU, TEST, QEMUEXTRA, GDBPORT, CROSS_COMPILE, V=1, REQUIRE_SANDBOX=1"
 	@grep -hE '^[a-z-]+:.*## ' Makefile | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 24
 	@echo "labs: $(ALL_LABS)"

@@ -7,7 +7,7 @@ import signal
 import sys
 
 from . import grade as grademod
-from . import hidden, labspec, outputs, qemu, report, submission
+from . import hidden, labspec, outputs, qemu, report, sandbox, submission
 
 ROOT = labspec.ROOT
 
@@ -37,6 +37,23 @@ def select_labs(args, labs):
     return [lab]
 
 
+def need_sandbox(args):
+    """The sandbox of this process, said on the terminal; None (after an
+    error message) when it cannot be had or is not the full one that
+    --require-sandbox asks for."""
+    try:
+        box = sandbox.detect()
+    except sandbox.SandboxError as e:
+        print(f"grader: {e}", file=sys.stderr)
+        return None
+    print(box.summary())
+    if getattr(args, "require_sandbox", False) and not box.full:
+        print("grader: --require-sandbox: this machine cannot give the full sandbox "
+              "(bubblewrap with user namespaces): not grading", file=sys.stderr)
+        return None
+    return box
+
+
 def cmd_grade(args):
     need_tools()
     all_labs = labspec.load_labs(ROOT)
@@ -44,6 +61,9 @@ def cmd_grade(args):
         hidden.add_hidden_tests(all_labs, args.extra_tests)
     labs = select_labs(args, all_labs)
     if labs is None:
+        return 2
+    box = need_sandbox(args)
+    if box is None:
         return 2
     if args.submission:
         return grade_submission(args, all_labs, labs)
@@ -80,7 +100,9 @@ def grade_submission(args, all_labs, labs):
     gs = outputs.GradescopeWriter(args.gradescope, labs, tamper) if args.gradescope else None
     print(f"Grading {len(labs)} lab(s) in a private copy of the kit with {args.jobs} QEMU "
           "instance(s) in parallel...")
-    with submission.PrivateKit(ROOT, args.workdir) as kit:
+    if sandbox.detect().dedicated_uids:
+        os.umask(0o077)     # what the grader writes: not for the sandbox's uids
+    with submission.PrivateKit(ROOT, args.workdir, sandbox.detect()) as kit:
         kit.install(sub)
         outcomes = grademod.grade(kit.root, labs, "student", args.jobs,
                                   on_test_done=gs.test_done if gs else None, untrusted=True)
@@ -137,6 +159,8 @@ def main(argv=None):
                    help="add hidden tests: DIR/NN-name.json (see docs/instructors.md)")
     g.add_argument("--logs", metavar="DIR", help="with --submission: keep the run logs here")
     g.add_argument("--workdir", metavar="DIR", help=argparse.SUPPRESS)   # batch: private kits here
+    g.add_argument("--require-sandbox", action="store_true",
+                   help="refuse to grade unless the full sandbox (bubblewrap) is available")
     b = sub.add_parser("batch", help="grade a folder of submissions into a CSV (instructors)")
     b.add_argument("submissions", metavar="SUBMISSIONS_DIR",
                    help="one folder, .zip, .tar.gz, .tgz or .tar per student")
@@ -147,6 +171,8 @@ def main(argv=None):
     b.add_argument("--extra-tests", metavar="DIR", help="hidden tests, as for grade")
     b.add_argument("--out", metavar="DIR",
                    help="keep each student's report, JSON and logs in DIR/<student>/")
+    b.add_argument("--require-sandbox", action="store_true",
+                   help="refuse to grade unless the full sandbox (bubblewrap) is available")
     b.add_argument("--submission-timeout", type=float, metavar="SECONDS",
                    help="stop grading one submission after this long (default: from "
                         "the tests' timeouts)")

@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 
-from . import archive, hidden, labspec
+from . import archive, hidden, labspec, sandbox
 
 ROOT = labspec.ROOT
 BUILD_ALLOWANCE = 150       # seconds per lab for its build (grader.build allows 120)
@@ -89,6 +89,8 @@ def _grader_cmd(args, subdir, result_json, workdir, logs):
         cmd += ["--extra-tests", os.path.abspath(args.extra_tests)]
     if logs:
         cmd += ["--logs", logs]
+    if args.require_sandbox:
+        cmd.append("--require-sandbox")
     return cmd
 
 
@@ -149,6 +151,9 @@ def grade_one(entry, args, limit, keep):
     row = Row(entry.name)
     t0 = time.monotonic()
     work = tempfile.mkdtemp(prefix="rvh-batch-")
+    # The sandbox's uids must pass through (to the private kit inside, whose
+    # own folder lets only this grader's runs in) but not list it.
+    os.chmod(work, 0o711)
     try:
         _grade_into(row, entry, args, limit, keep, work)
     except Exception as e:      # noqa: BLE001: a grader bug is this row's error, not the batch's
@@ -169,6 +174,7 @@ def _grade_into(row, entry, args, limit, keep, work):
         except archive.ArchiveError as e:
             row.notes.append(f"bad archive: {e}")
             return
+        os.chmod(subdir, 0o700)     # the student's files: for the grader only
         if skipped:
             row.notes.append(f"archive: {len(skipped)} link(s)/special file(s) not unpacked")
     result_json = os.path.join(work, "result.json")
@@ -266,6 +272,16 @@ def main(args):
             print(f"grader batch: no lab {args.lab!r}", file=sys.stderr)
             return 2
         labs = [lab]
+    try:
+        box = sandbox.detect()
+    except sandbox.SandboxError as e:
+        print(f"grader batch: {e}", file=sys.stderr)
+        return 2
+    print(box.summary())
+    if args.require_sandbox and not box.full:
+        print("grader batch: --require-sandbox: this machine cannot give the full sandbox "
+              "(bubblewrap with user namespaces): not grading", file=sys.stderr)
+        return 2
     entries, skipped = discover(args.submissions)
     for name in skipped:
         print(f"skipped {name}: not a folder or a .zip/.tar.gz/.tgz/.tar archive")

@@ -2,10 +2,11 @@
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 
-from . import qemu
+from . import labspec, qemu, sandbox
 
 # Every variable that picks the sources is set explicitly: a grader started
 # by make (make grade SKELETON=1) passes its own command-line variables on
@@ -18,10 +19,11 @@ VARIANT_NAMES = {"student": "your files", "sol": "solutions",
 BUILD_TIMEOUT = 300
 OUTPUT_KEPT = 64 * 1024         # characters of compiler output kept for the report
 
-# Limits for building code we do not trust (grade --submission): a source
-# that makes the compiler read /dev/zero or emit a huge object stops here.
+# Every build runs in the sandbox (grader/sandbox.py) with its limits
+# (sandbox.BUILD_LIMITS: a source that makes the compiler read /dev/zero or
+# emit a huge object stops there); code we do not trust (grade --submission)
+# also gets a shorter time limit and an audit of what the tools read.
 UNTRUSTED_TIMEOUT = 120
-UNTRUSTED_ULIMITS = "ulimit -v 4194304 -f 262144 -t 120"   # 4 GiB, 256 MiB files, 120 s CPU
 
 
 class BuildResult:
@@ -35,17 +37,34 @@ def kernel_path(root, lab, variant):
     return os.path.join(root, "build", f"{lab.dirname}-{variant}", "hyp.elf")
 
 
+def shared_readonly(root):
+    """What a sandbox over the kit root also sees, read-only: the instructor
+    kit's cached Linux kernel (build/linux/) at the same place in a private
+    kit, which has none of its own."""
+    src = os.path.join(labspec.ROOT, "build", "linux")
+    dst = os.path.join(root, "build", "linux")
+    if os.path.isdir(src) and os.path.realpath(src) != os.path.realpath(dst):
+        return [(src, dst)]
+    return []
+
+
 def build(root, lab, variant, extra_make_args=(), untrusted=False):
-    """make LAB=n in root. untrusted: resource limits, a shorter timeout, and
-    an audit of what the compiler read (audit_deps)."""
+    """make LAB=n in root, in the sandbox: only build/<lab>-<variant>/ is
+    writable. untrusted: a shorter timeout, and an audit of what the
+    compiler read (audit_deps)."""
+    kernel = kernel_path(root, lab, variant)
     cmd = ["make", "--no-print-directory", "-C", root, "build", f"LAB={lab.number}",
            *VARIANT_ARGS[variant], *extra_make_args]
-    timeout = BUILD_TIMEOUT
-    if untrusted:
-        cmd = ["bash", "-c", UNTRUSTED_ULIMITS + ' && exec "$@"', "build", *cmd]
-        timeout = UNTRUSTED_TIMEOUT
-    ok, out = _run(cmd, timeout)
-    kernel = kernel_path(root, lab, variant)
+    timeout = UNTRUSTED_TIMEOUT if untrusted else BUILD_TIMEOUT
+    build_dir = os.path.dirname(kernel)
+    try:
+        with sandbox.detect().jail(root, writable=[build_dir],
+                                   readonly=shared_readonly(root)) as j:
+            tmp = j.make_tmpdir()
+            ok, out = _run(j.wrap(cmd), timeout, env=j.env, cwd=j.cwd)
+            shutil.rmtree(tmp, ignore_errors=True)
+    except (sandbox.SandboxError, OSError) as e:
+        return BuildResult(False, kernel, f"grader: cannot sandbox the build: {e}")
     if ok and untrusted:
         outside = audit_deps(root, os.path.dirname(kernel))
         if outside:
@@ -55,12 +74,12 @@ def build(root, lab, variant, extra_make_args=(), untrusted=False):
     return BuildResult(ok and os.path.isfile(kernel), kernel, out)
 
 
-def _run(cmd, timeout):
+def _run(cmd, timeout, env=None, cwd=None):
     """Run a build in its own process group, registered so that Ctrl-C or a
     SIGTERM of the grader stops it; kill the whole group at the timeout."""
     try:
         proc = qemu.start_tracked(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT)
+                                  stderr=subprocess.STDOUT, env=env, cwd=cwd)
     except OSError as e:
         return False, f"cannot run make: {e}"
     if proc is None:

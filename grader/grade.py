@@ -6,7 +6,7 @@ import secrets
 import shutil
 
 from . import build as buildmod
-from . import evaluate, labspec, qemu
+from . import evaluate, labspec, qemu, sandbox
 
 QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
 
@@ -62,13 +62,39 @@ def host_command(kernel, params):
             f"{params['seed']:#x}"]
 
 
-def run_test(test, kernel, variant, logdir):
+def kit_of(kernel):
+    """The kit root of an image at ROOT/build/<lab>-<variant>/hyp.elf (None
+    when the image is elsewhere)."""
+    d = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(kernel))))
+    return d if os.path.basename(os.path.dirname(os.path.dirname(kernel))) == "build" \
+        and os.path.isdir(d) else None
+
+
+def sandboxed_run(test, cmd, root, steps):
+    """qemu.run(cmd) in a sandbox over the kit root (read-only)."""
+    from .build import shared_readonly
+    if not shutil.which(cmd[0], path=None if os.sep in cmd[0] else sandbox.BASE_ENV["PATH"]):
+        res = qemu.RunResult()
+        res.error = f"cannot start {cmd[0]}: not found or not executable"
+        return res
+    limits = sandbox.run_limits(test.timeout, labspec.parse_mem(test.mem), test.smp)
+    try:
+        with sandbox.detect().jail(root, readonly=shared_readonly(root) if root else [],
+                                   limits=limits) as j:
+            return qemu.run(j.wrap(cmd), test.timeout, steps=steps, env=j.env, cwd=j.cwd)
+    except (sandbox.SandboxError, OSError) as e:
+        res = qemu.RunResult()
+        res.error = f"cannot sandbox the run: {e}"
+        return res
+
+
+def run_test(test, kernel, variant, logdir, root=None):
     out = TestOutcome(test, variant)
     params = run_params(test)
     steps = [{k: evaluate.render(v, params) if isinstance(v, str) else v
               for k, v in s.items()} for s in test.input]
     cmd = host_command(kernel, params) if test.host else qemu_command(test, kernel, params)
-    run = qemu.run(cmd, test.timeout, steps=steps)
+    run = sandboxed_run(test, cmd, root or kit_of(kernel), steps)
     parsed = evaluate.Parsed(run.text, params["nonce"])
     out.run, out.parsed, out.params = run, parsed, params
     out.results = [evaluate.evaluate_check(c, parsed, run, params) for c in test.checks]
@@ -177,7 +203,7 @@ def grade(root, labs, variant, jobs, on_test_done=None, tag="", untrusted=False)
         futs, futs_test = {}, {}
         for o, test in work:
             fut = pool.submit(run_test, test, o.build.kernel, variant,
-                              logdir_for(root, o.lab, variant, tag))
+                              logdir_for(root, o.lab, variant, tag), root)
             futs[fut], futs_test[fut] = o, test
         try:
             for fut in concurrent.futures.as_completed(futs):

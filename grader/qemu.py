@@ -88,7 +88,7 @@ def untrack(proc):
         _live.discard(proc.pid)
 
 
-def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None):
+def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None, env=None):
     """Run cmd (a QEMU command line) and return a RunResult.
 
     steps: input to send, [{"wait": REGEX, "send": TEXT}, ...] in order;
@@ -104,7 +104,7 @@ def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None):
         try:
             proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if steps else subprocess.DEVNULL,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    start_new_session=True, cwd=cwd)
+                                    start_new_session=True, cwd=cwd, env=env)
         except OSError as e:
             res.error = f"cannot start {cmd[0]}: {e.strerror or e}"
             return res

@@ -4,6 +4,7 @@ import json
 import os
 import sys
 
+from . import sandbox
 from .build import VARIANT_NAMES
 
 USE_COLOR = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
@@ -135,7 +136,8 @@ def to_json(outcomes, root, submission=None):
             } for t in o.tests],
         })
     out = {"score": sum(o.score for o in outcomes),
-           "max_score": sum(o.max for o in outcomes), "labs": labs}
+           "max_score": sum(o.max for o in outcomes), "labs": labs,
+           "sandbox": sandbox.detect().to_json()}
     if submission is not None:
         out["submission"] = submission.to_json()
     return out

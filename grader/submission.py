@@ -28,6 +28,8 @@ import re
 import shutil
 import tempfile
 
+from . import ownership
+
 KIT_COPY = ("Makefile", "common", "grader", "labs")      # what a private kit holds
 PROTECTED_DIRS = ("labs", "common", "grader")
 PROTECTED_FILES = ("Makefile",)
@@ -229,9 +231,11 @@ class PrivateKit:
     """A clean copy of the kit in a fresh temporary folder, with one
     submission's student files in it. Two graders never share one."""
 
-    def __init__(self, kit_root, workdir=None):
+    def __init__(self, kit_root, workdir=None, box=None):
         self.root = tempfile.mkdtemp(prefix="rvh-kit-", dir=workdir)
         try:
+            if box is not None:
+                box.share(self.root)
             ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
             for name in KIT_COPY:
                 src = os.path.join(kit_root, name)
@@ -240,17 +244,37 @@ class PrivateKit:
                     shutil.copytree(src, dst, ignore=ignore)
                 elif os.path.isfile(src):
                     shutil.copyfile(src, dst)
+            os.mkdir(os.path.join(self.root, "build"))
+            if box is not None:
+                box.share(os.path.join(self.root, "build"))
+            self._share_linux(kit_root, box)
         except BaseException:
             self.cleanup()
             raise
 
+    def _share_linux(self, kit_root, box):
+        """The kit's cached Linux kernel (build/linux/, large) is not copied:
+        bubblewrap binds it read-only at build/linux/ (a mount point made
+        here), other modes reach it through a symbolic link."""
+        src = os.path.join(kit_root, "build", "linux")
+        if not os.path.isdir(src):
+            return
+        dst = os.path.join(self.root, "build", "linux")
+        if box is not None and box.mode == "bwrap":
+            os.mkdir(dst)
+        else:
+            os.symlink(os.path.abspath(src), dst)
+
     def install(self, sub):
         """Copy the submission's student files over the skeletons. Fresh
-        files (copyfile keeps no times), so make always rebuilds them."""
+        files (copyfile keeps no times), so make always rebuilds them. Then
+        everything is made readable by the sandbox's runs (the group of the
+        kit's folder), writable by none of them."""
         for rel in sub.used:
             dst = os.path.join(self.root, rel)
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             shutil.copyfile(sub.files[rel], dst)
+        ownership.readable_inside(self.root)
 
     def keep_logs(self, outcomes, dest):
         """Move the run logs to dest/<lab>-<variant>/ and point the outcomes

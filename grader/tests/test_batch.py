@@ -259,8 +259,10 @@ class BatchTest(unittest.TestCase):
     def test_include_outside_the_kit_is_refused(self):
         js, _ = self.result("include_outside")
         self.assertFalse(js["labs"][0]["build_ok"])
-        self.assertIn("build refused: the sources read files outside the kit",
-                      js["labs"][0]["build_output"])
+        # Refused by the audit, or not even there (the sandbox shows only the kit).
+        out = js["labs"][0]["build_output"]
+        self.assertTrue("build refused: the sources read files outside the kit" in out
+                        or "solutions/01-boot/boot.c: No such file or directory" in out, out)
 
     def test_tamper_report(self):
         js, _ = self.result("cheat_edits")

@@ -145,6 +145,7 @@ class GradescopeTest(OutcomesCase):
 
 
 FAKE_MAKEFILE = """\
+.PHONY: build
 build:
 \t@mkdir -p build/01-fake-student && touch build/01-fake-student/hyp.elf
 """
