@@ -104,6 +104,8 @@ GUEST_BASE := 0x81000000
 HARNESS_SRCS :=
 HOST_TEST_SRCS :=
 HOST_STUDENT_SRCS :=
+HOST_ORACLE_SRCS :=
+HOST_ORACLE_CFLAGS :=
 -include $(TESTDIR)/lab.mk
 HYP_SRCS += $(HARNESS_SRCS)
 
@@ -159,22 +161,45 @@ $(KERNEL): $(HYP_OBJS) common/hyp/hyp.ld
 -include $(HYP_OBJS:.o=.d) $(GUEST_OBJS:.o=.d)
 
 # Host-side unit tests: a lab with test/host/*.c gets $(BUILD)/host-test,
-# compiled with the host's C compiler from those files, the lab's
-# HOST_TEST_SRCS (test/ files) and HOST_STUDENT_SRCS (this lab's student
-# files, pure C), both set in test/lab.mk. The grader runs it for tests
-# marked "host": true, with the nonce and seed as arguments.
+# the program that puts the lab's pure-C student files (HOST_STUDENT_SRCS,
+# set in test/lab.mk) to work on data, linked from objects compiled with the
+# host's C compiler: test/host/*.c, the lab's HOST_TEST_SRCS (test/ files)
+# and the student files. It decides nothing: the lab's oracle,
+# $(BUILD)/host-oracle, built from kit files only (HOST_ORACLE_SRCS), starts
+# it, feeds it and judges its answers. The grader runs the oracle for tests
+# marked "host": true, with the nonce and seed, and host-test in its sandbox.
 HOSTCC ?= cc
+HOST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -fno-builtin -Icommon/include \
+	-I$(LABDIR)/test
 HOST_MAIN := $(wildcard $(LABDIR)/test/host/*.c)
 ifneq ($(HOST_MAIN),)
 HOST_TEST := $(BUILD)/host-test
-HOST_SRCS := $(HOST_MAIN) $(addprefix $(LABDIR)/,$(HOST_TEST_SRCS)) \
-	$(addprefix $(call srcdir,$(LABNAME))/,$(HOST_STUDENT_SRCS))
+HOST_OBJS := $(patsubst %,$(BUILD)/host-obj/%.o,$(HOST_MAIN) \
+	$(addprefix $(LABDIR)/,$(HOST_TEST_SRCS)) \
+	$(addprefix $(call srcdir,$(LABNAME))/,$(HOST_STUDENT_SRCS)))
 build: $(HOST_TEST)
-$(HOST_TEST): $(HOST_SRCS) $(wildcard common/include/*.h)
+$(BUILD)/host-obj/%.c.o: %.c
 	@mkdir -p $(@D)
-	$(say) "  HOSTCC  $@"
-	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -fno-builtin -Icommon/include \
-		-I$(LABDIR)/test -o $@ $(HOST_SRCS)
+	$(say) "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MD -MP -Wa,--MD=$(@:.o=.as.d) -c $< -o $@
+$(HOST_TEST): $(HOST_OBJS)
+	$(say) "  HOSTLD  $@"
+	$(Q)$(HOSTCC) -o $@ $(HOST_OBJS)
+-include $(HOST_OBJS:.o=.d)
+endif
+ifneq ($(HOST_ORACLE_SRCS),)
+HOST_ORACLE ?= $(BUILD)/host-oracle
+ORACLE_SRCS := $(addprefix $(LABDIR)/,$(HOST_ORACLE_SRCS))
+build: $(HOST_ORACLE)
+.PHONY: host-oracle
+host-oracle: check-lab $(HOST_ORACLE)  ## the lab's host-test oracle (HOST_ORACLE=path)
+# -iquote: kit headers for #include "..." only; <...> are the C library's.
+$(HOST_ORACLE): $(ORACLE_SRCS) $(wildcard common/include/*.h $(LABDIR)/test/*.h \
+		$(LABDIR)/test/oracle/*.h)
+	@mkdir -p $(@D)
+	$(say) "  HOSTCC  $@ (oracle)"
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -fno-builtin $(HOST_ORACLE_CFLAGS) \
+		-iquote common/include -iquote $(LABDIR)/test -o $@ $(ORACLE_SRCS)
 endif
 
 # ---- running -----------------------------------------------------------------

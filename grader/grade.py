@@ -6,7 +6,7 @@ import secrets
 import shutil
 
 from . import build as buildmod
-from . import evaluate, labspec, qemu, sandbox
+from . import evaluate, labspec, oracle, qemu, sandbox
 
 QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
 
@@ -57,9 +57,11 @@ def qemu_command(test, kernel, params):
 
 
 def host_command(kernel, params):
-    """A host-side unit test: the program the Makefile built next to the image."""
-    return [os.path.join(os.path.dirname(kernel), "host-test"), params["nonce"],
-            f"{params['seed']:#x}"]
+    """A host-side unit test, as one would type it: the lab's oracle (kit
+    files only) around the program built with the student's files."""
+    d = os.path.dirname(kernel)
+    return oracle.command(os.path.join(d, "host-oracle"), [os.path.join(d, "host-test")],
+                          params)
 
 
 def kit_of(kernel):
@@ -70,22 +72,34 @@ def kit_of(kernel):
         and os.path.isdir(d) else None
 
 
-def sandboxed_run(test, cmd, root, steps):
-    """qemu.run(cmd) in a sandbox over the kit root (read-only)."""
+def _error_run(text):
+    res = qemu.RunResult()
+    res.error = text
+    return res
+
+
+def sandboxed_run(test, cmd, root, steps, params=None):
+    """qemu.run(cmd) in a sandbox over the kit root (read-only). A host test
+    (cmd from host_command): only the program with the student's code is
+    sandboxed; the lab's oracle, built from the instructor's kit, runs it."""
     from .build import shared_readonly
+    if test.host:
+        judge, why = oracle.oracle_for(test.lab)
+        if not judge:
+            return _error_run(why)
+        cmd = cmd[cmd.index("--") + 1:]
     if not shutil.which(cmd[0], path=None if os.sep in cmd[0] else sandbox.BASE_ENV["PATH"]):
-        res = qemu.RunResult()
-        res.error = f"cannot start {cmd[0]}: not found or not executable"
-        return res
+        return _error_run(f"cannot start {cmd[0]}: not found or not executable")
     limits = sandbox.run_limits(test.timeout, labspec.parse_mem(test.mem), test.smp)
     try:
         with sandbox.detect().jail(root, readonly=shared_readonly(root) if root else [],
                                    limits=limits) as j:
-            return qemu.run(j.wrap(cmd), test.timeout, steps=steps, env=j.env, cwd=j.cwd)
+            wrapped = j.wrap(cmd)
+            if test.host:
+                wrapped = oracle.command(judge, wrapped, params)
+            return qemu.run(wrapped, test.timeout, steps=steps, env=j.env, cwd=j.cwd)
     except (sandbox.SandboxError, OSError) as e:
-        res = qemu.RunResult()
-        res.error = f"cannot sandbox the run: {e}"
-        return res
+        return _error_run(f"cannot sandbox the run: {e}")
 
 
 def run_test(test, kernel, variant, logdir, root=None):
@@ -94,7 +108,7 @@ def run_test(test, kernel, variant, logdir, root=None):
     steps = [{k: evaluate.render(v, params) if isinstance(v, str) else v
               for k, v in s.items()} for s in test.input]
     cmd = host_command(kernel, params) if test.host else qemu_command(test, kernel, params)
-    run = sandboxed_run(test, cmd, root or kit_of(kernel), steps)
+    run = sandboxed_run(test, cmd, root or kit_of(kernel), steps, params)
     parsed = evaluate.Parsed(run.text, params["nonce"])
     out.run, out.parsed, out.params = run, parsed, params
     out.results = [evaluate.evaluate_check(c, parsed, run, params) for c in test.checks]
