@@ -80,6 +80,11 @@ ASFLAGS := $(ARCH) -Wa,-march=rv64imac_zicsr_zifencei_h -mno-relax -g \
 	-Icommon/include -D__ASSEMBLER__
 LDFLAGS := -nostdlib -static -Wl,--no-relax -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 
+# Dependency files: every header (-MD, system headers too) and what the
+# assembler read (.include, .incbin: --MD). The grader's audit reads both
+# (grader/deps.py).
+DEPFLAGS = -MD -MP -Wa,--MD=$(@:.o=.as.d)
+
 # Quiet by default; V=1 shows every command.
 ifeq ($(V),1)
 Q :=
@@ -129,19 +134,19 @@ check-lab:
 $(BUILD)/obj/%.c.o: %.c
 	@mkdir -p $(@D)
 	$(say) "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 $(BUILD)/obj/%.S.o: %.S
 	@mkdir -p $(@D)
 	$(say) "  AS      $<"
-	$(Q)$(CC) $(ASFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(ASFLAGS) $(DEPFLAGS) -c $< -o $@
 $(BUILD)/guest-obj/%.c.o: %.c
 	@mkdir -p $(@D)
 	$(say) "  CC      $< (guest)"
-	$(Q)$(CC) $(CFLAGS) -DGUEST -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -DGUEST $(DEPFLAGS) -c $< -o $@
 $(BUILD)/guest-obj/%.S.o: %.S
 	@mkdir -p $(@D)
 	$(say) "  AS      $< (guest)"
-	$(Q)$(CC) $(ASFLAGS) -DGUEST -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(ASFLAGS) -DGUEST $(DEPFLAGS) -c $< -o $@
 
 $(GUEST_ELF): $(GUEST_OBJS) common/guest/guest.ld
 	$(say) "  LD      $@"
@@ -151,7 +156,8 @@ $(GUEST_BIN): $(GUEST_ELF)
 	$(Q)$(OBJCOPY) -O binary $< $@
 $(BUILD)/obj/guest_blob.o: common/hyp/guest_blob.S $(GUEST_BIN)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ASFLAGS) -DGUEST_BIN='"$(GUEST_BIN)"' -DGUEST_LOAD=$(GUEST_BASE) -c $< -o $@
+	$(Q)$(CC) $(ASFLAGS) -DGUEST_BIN='"$(GUEST_BIN)"' -DGUEST_LOAD=$(GUEST_BASE) $(DEPFLAGS) \
+		-c $< -o $@
 
 $(KERNEL): $(HYP_OBJS) common/hyp/hyp.ld
 	$(say) "  LD      $@"
@@ -181,7 +187,7 @@ build: $(HOST_TEST)
 $(BUILD)/host-obj/%.c.o: %.c
 	@mkdir -p $(@D)
 	$(say) "  HOSTCC  $<"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MD -MP -Wa,--MD=$(@:.o=.as.d) -c $< -o $@
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(DEPFLAGS) -c $< -o $@
 $(HOST_TEST): $(HOST_OBJS)
 	$(say) "  HOSTLD  $@"
 	$(Q)$(HOSTCC) -o $@ $(HOST_OBJS)

@@ -1,12 +1,11 @@
 """Build a lab image with the kit's Makefile."""
 
 import os
-import re
 import shutil
 import signal
 import subprocess
 
-from . import labspec, qemu, sandbox
+from . import deps, labspec, qemu, sandbox, symbols
 
 # Every variable that picks the sources is set explicitly: a grader started
 # by make (make grade SKELETON=1) passes its own command-line variables on
@@ -67,13 +66,30 @@ def build(root, lab, variant, extra_make_args=(), untrusted=False):
             shutil.rmtree(tmp, ignore_errors=True)
     except (sandbox.SandboxError, OSError) as e:
         return BuildResult(False, kernel, f"grader: cannot sandbox the build: {e}")
-    if ok and untrusted:
-        outside = audit_deps(root, os.path.dirname(kernel))
+    if untrusted:
+        outside = deps.audit(root, build_dir) or deps.paths_in_output(root, out)
         if outside:
+            # Not a word of the compiler's output: it may quote those files.
+            return BuildResult(False, kernel, "grader: build refused: the sources read files "
+                               "outside the kit (their contents are not shown): "
+                               + ", ".join(outside[:5]))
+    if ok or os.path.isfile(kernel):        # a failed host build: say why too
+        refused = symbol_check(root, lab, variant, build_dir)
+        if refused:
             ok = False
-            out += ("\ngrader: build refused: the sources read files outside the kit: "
-                    + ", ".join(outside[:5]))
+            out += "\ngrader: build refused by the symbol check:\n" + \
+                "\n".join("  " + p for p in refused[:20])
     return BuildResult(ok and os.path.isfile(kernel), kernel, out)
+
+
+def symbol_check(root, lab, variant, build_dir):
+    """grader/symbols.py on the image just built: what its student objects
+    define and use that their labs do not allow (an empty list: nothing)."""
+    try:
+        labs = [other for other in labspec.load_labs(root) if other.number <= lab.number]
+    except labspec.SpecError as e:
+        return [f"the kit's lab files cannot be read: {e}"]
+    return symbols.check(root, build_dir, labs, lab, variant)
 
 
 def _run(cmd, timeout, env=None, cwd=None):
@@ -108,42 +124,3 @@ def _killpg(proc):
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-
-
-def _dep_paths(text):
-    """The file names in a make dependency file written by gcc -MMD."""
-    text = text.replace("\\\n", " ")
-    paths = []
-    for line in text.splitlines():
-        _, sep, deps = line.partition(": ")
-        if not sep:
-            deps = line[:-1] if line.endswith(":") else ""
-        for word in re.split(r"(?<!\\)\s+", deps.strip()):
-            if word:
-                paths.append(word.replace("\\ ", " "))
-    return paths
-
-
-def audit_deps(root, build_dir):
-    """Files the compiler read that lie outside root, from the .d files it
-    wrote (gcc -MMD lists every header a source included, by the path it
-    was found at). A student file that includes "/elsewhere/solution.c" or
-    "../../../../x" shows up here. A tripwire, not a sandbox: see
-    docs/instructors.md."""
-    real_root = os.path.realpath(root)
-    outside = []
-    for dirpath, _, files in os.walk(build_dir):
-        for name in files:
-            if not name.endswith(".d"):
-                continue
-            try:
-                with open(os.path.join(dirpath, name), encoding="utf-8",
-                          errors="replace") as f:
-                    deps = _dep_paths(f.read())
-            except OSError:
-                continue
-            for p in deps:
-                full = os.path.realpath(os.path.join(root, p))
-                if not (full == real_root or full.startswith(real_root + os.sep)):
-                    outside.append(p)
-    return sorted(set(outside))

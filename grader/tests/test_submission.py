@@ -10,7 +10,7 @@ import sys
 import time
 import unittest
 
-from grader import build, labspec, submission
+from grader import deps, labspec, submission
 from grader.tests import fakes, kit
 
 DEMO_LAB = {"lab": 1, "name": "demo", "student_files": ["demo.c", "more.S"],
@@ -188,12 +188,12 @@ class AuditTest(unittest.TestCase):
         kit.write(os.path.join(root, "build/x/obj/a.c.d"),
                   "build/x/obj/a.c.o: labs/01-demo/demo.c common/include/hyp.h \\\n"
                   " labs/01-demo/../../common/include/x.h\ncommon/include/hyp.h:\n")
-        self.assertEqual(build.audit_deps(root, os.path.join(root, "build/x")), [])
+        self.assertEqual(deps.audit(root, os.path.join(root, "build/x")), [])
         kit.write(os.path.join(root, "build/x/obj/b.c.d"),
                   "build/x/obj/b.c.o: labs/01-demo/demo.c /home/prof/kit/solutions/s.c \\\n"
                   " labs/01-demo/../../../elsewhere.h /tmp/with\\ space.h\n"
                   "/home/prof/kit/solutions/s.c:\n")
-        self.assertEqual(build.audit_deps(root, os.path.join(root, "build/x")),
+        self.assertEqual(deps.audit(root, os.path.join(root, "build/x")),
                          ["/home/prof/kit/solutions/s.c", "/tmp/with space.h",
                           "labs/01-demo/../../../elsewhere.h"])
 
