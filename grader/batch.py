@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 
-from . import archive, hidden, labspec, sandbox
+from . import archive, hidden, labspec, sandbox, sanitize
 
 ROOT = labspec.ROOT
 BUILD_ALLOWANCE = 150       # seconds per lab for its build (grader.build allows 120)
@@ -236,8 +236,10 @@ def _fill(row, result):
 
 
 def csv_cell(value):
-    """A spreadsheet must not run a student's text as a formula."""
-    s = "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+    """A spreadsheet must not run a student's text as a formula, nor show
+    control characters (grader/sanitize.py)."""
+    s = "" if value is None else (f"{value:g}" if isinstance(value, float)
+                                  else sanitize.line(value))
     return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
 
 
@@ -284,7 +286,7 @@ def main(args):
         return 2
     entries, skipped = discover(args.submissions)
     for name in skipped:
-        print(f"skipped {name}: not a folder or a .zip/.tar.gz/.tgz/.tar archive")
+        print(f"skipped {sanitize.line(name)}: not a folder or a .zip/.tar.gz/.tgz/.tar archive")
     limit = args.submission_timeout or time_limit(labs)
     jobs = max(1, args.jobs)
     print(f"Grading {len(entries)} submission(s), {jobs} at a time "
@@ -303,9 +305,10 @@ def main(args):
             rows.append(row)
             write_csv(args.csv, labs, rows)
             score = "-" if row.total is None else f"{row.total:g}"
-            print(f"[{len(rows)}/{len(entries)}] {row.name:<24} {score:>6}/"
+            print(f"[{len(rows)}/{len(entries)}] {sanitize.line(row.name):<24} {score:>6}/"
                   f"{sum(lab.points for lab in labs):g}  {row.status:<8} {row.seconds:5.1f}s"
-                  + (f"  {'; '.join(row.notes)[:100]}" if row.notes else ""), flush=True)
+                  + (f"  {sanitize.line('; '.join(row.notes))[:100]}" if row.notes else ""),
+                  flush=True)
         return row
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:

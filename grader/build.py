@@ -5,7 +5,7 @@ import shutil
 import signal
 import subprocess
 
-from . import deps, labspec, qemu, sandbox, symbols
+from . import deps, labspec, qemu, sandbox, sanitize, symbols
 
 # Every variable that picks the sources is set explicitly: a grader started
 # by make (make grade SKELETON=1) passes its own command-line variables on
@@ -105,7 +105,7 @@ def _run(cmd, timeout, env=None, cwd=None):
     try:
         data, _ = proc.communicate(timeout=timeout)
         ok = proc.returncode == 0
-        out = data.decode("utf-8", "replace")
+        out = sanitize.raw(data)
     except subprocess.TimeoutExpired:
         _killpg(proc)
         try:

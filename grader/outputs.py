@@ -13,7 +13,7 @@ import re
 import tempfile
 import xml.etree.ElementTree as ET
 
-from . import report
+from . import report, sanitize
 from .evaluate import clip
 
 OUTPUT_MAX = 4000       # characters of text per test in Gradescope/JUnit
@@ -53,7 +53,7 @@ _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_text(s):
-    return _XML_BAD.sub("\ufffd", str(s))
+    return _XML_BAD.sub("\ufffd", sanitize.text(s))
 
 
 def junit_tree(outcomes):
@@ -111,7 +111,7 @@ STATUS_MARK = {"PASS": "✅", "PARTIAL": "🟡"}
 
 def md_cell(s):
     """Untrusted text inside a table cell: HTML-escaped, one line, no pipes."""
-    s = html.escape(str(s), quote=False).replace("|", "&#124;").replace("`", "&#96;")
+    s = html.escape(sanitize.text(s), quote=False).replace("|", "&#124;").replace("`", "&#96;")
     return " ".join(s.split())
 
 
@@ -141,7 +141,8 @@ def markdown(outcomes, submission=None):
             out += ["", "<details><summary>what went wrong</summary>", ""]
             for t in failed:
                 out += [f"**{md_cell(t.test.name)}**", "",
-                        "<pre>" + html.escape(clip("\n".join(failure_lines(t)), OUTPUT_MAX),
+                        "<pre>" + html.escape(sanitize.text(clip("\n".join(failure_lines(t)),
+                                                                 OUTPUT_MAX)),
                                               quote=False) + "</pre>", ""]
             out.append("</details>")
     out.append("")
@@ -160,7 +161,7 @@ def _atomic_write_json(path, data):
     fd, tmp = tempfile.mkstemp(prefix=".results-", dir=d)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1)
+            json.dump(sanitize.tree(data), f, indent=1)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -28,7 +28,7 @@ import re
 import shutil
 import tempfile
 
-from . import ownership
+from . import ownership, sanitize
 
 KIT_COPY = ("Makefile", "common", "grader", "labs")      # what a private kit holds
 PROTECTED_DIRS = ("labs", "common", "grader")
@@ -63,10 +63,15 @@ class Submission:
         return bool(self.modified or self.added)
 
     def to_json(self):
-        return {"path": self.path, "root": self.root, "layout": self.layout,
-                "used": self.used, "unchanged": self.unchanged, "missing": self.missing,
-                "modified": self.modified, "added": self.added,
-                "ignored": [{"path": p, "why": w} for p, w in self.ignored],
+        """For reports: every name cleaned (grader/sanitize.py)."""
+        names = sanitize.line
+        return {"path": names(self.path), "root": names(self.root), "layout": self.layout,
+                "used": [names(p) for p in self.used],
+                "unchanged": [names(p) for p in self.unchanged],
+                "missing": [names(p) for p in self.missing],
+                "modified": [names(p) for p in self.modified],
+                "added": [names(p) for p in self.added],
+                "ignored": [{"path": names(p), "why": names(w)} for p, w in self.ignored],
                 "truncated": self.truncated}
 
 
@@ -308,12 +313,12 @@ class PrivateKit:
 def report_lines(sub, limit=12):
     """The tamper report, as lines for the terminal (and other reports)."""
     def listing(items):
-        items = list(items)
+        items = [sanitize.line(i) for i in items]
         more = f" ... and {len(items) - limit} more" if len(items) > limit else ""
         return ", ".join(items[:limit]) + more
 
-    lines = [f"submission: {sub.path}" + (f" (labs found in {sub.root})"
-                                          if sub.root != sub.path else "")]
+    lines = [f"submission: {sanitize.line(sub.path)}" + (
+        f" (labs found in {sanitize.line(sub.root)})" if sub.root != sub.path else "")]
     if sub.layout == "empty":
         lines.append("! the submission is empty")
     elif sub.layout != "tree":

@@ -157,6 +157,8 @@ def problems(obj, rel, pol, host=False):
 def check(root, build_dir, labs_in_image, lab, variant):
     """Problems of every student object of a build ([] when all is well)."""
     students = student_objects(build_dir, labs_in_image, lab, variant)
+    if not students:
+        return []           # nothing of a student's was compiled (a kit without objects)
     try:
         pol = policy(root, build_dir, students, lab)
     except (OSError, elf.ElfError) as e:
