@@ -37,6 +37,8 @@ JUNK_NAMES = {"__pycache__", ".DS_Store", "__MACOSX", ".git"}
 MAX_STUDENT_FILE = 1 << 20      # a bigger C or assembly file is not a lab answer
 MAX_COMPARED_FILE = 8 << 20
 MAX_FILES = 20000               # files looked at in one submission
+MAX_ENTRIES = 200000            # files and folders looked at
+MAX_TREE_DEPTH = 32             # folders below labs/, common/, grader/ or a lab folder
 MAX_DEPTH = 3                   # "zip of a folder of a folder": how deep labs/ may be
 # Directives that let a source pull in files the grader cannot see:
 # .incbin embeds any file; a system_header pragma hides includes from the
@@ -110,27 +112,41 @@ def find_root(path, kit_root):
 
 
 def _walk(top, rel_prefix, sub, out):
-    """Regular files under top -> out[rel]; anything else -> sub.ignored."""
-    for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if d not in JUNK_NAMES)
-        rel_dir = os.path.relpath(dirpath, top)
-        for d in list(dirnames):
-            if os.path.islink(os.path.join(dirpath, d)):      # os.walk does not follow it
-                sub.ignored.append((_join(rel_prefix, rel_dir, d), "symbolic link"))
-        for name in sorted(filenames):
-            if name in JUNK_NAMES or name.endswith(".pyc"):
-                continue
-            if len(out) >= MAX_FILES:
+    """Regular files under top -> out[rel]; anything else -> sub.ignored.
+    Without recursion, and at most MAX_TREE_DEPTH folders deep (a tree 1,200
+    folders deep is looked at down to there, and the rest is reported)."""
+    stack = [(top, ".", 0)]
+    seen = 0
+    while stack:
+        dirpath, rel_dir, depth = stack.pop()
+        try:
+            with os.scandir(dirpath) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            sub.ignored.append((_join(rel_prefix, rel_dir), f"cannot be read: {e.strerror}"))
+            continue
+        subdirs = []
+        for e in entries:
+            seen += 1
+            if seen > MAX_ENTRIES or len(out) >= MAX_FILES:
                 sub.truncated = True
                 return
-            full = os.path.join(dirpath, name)
-            rel = _join(rel_prefix, rel_dir, name)
-            if os.path.islink(full):
+            if e.name in JUNK_NAMES or e.name.endswith(".pyc"):
+                continue
+            rel = _join(rel_prefix, rel_dir, e.name)
+            if e.is_symlink():              # never followed
                 sub.ignored.append((rel, "symbolic link"))
-            elif not os.path.isfile(full):
+            elif e.is_dir(follow_symlinks=False):
+                if depth >= MAX_TREE_DEPTH:
+                    sub.ignored.append((rel, f"more than {MAX_TREE_DEPTH} folders deep: "
+                                        "not looked at"))
+                else:
+                    subdirs.append((e.path, _join(rel_dir, e.name), depth + 1))
+            elif not e.is_file(follow_symlinks=False):
                 sub.ignored.append((rel, "not a regular file"))
             else:
-                out[rel] = full
+                out[rel] = e.path
+        stack.extend(reversed(subdirs))
 
 
 def _join(*parts):

@@ -19,7 +19,7 @@ import time
 import unittest
 import zipfile
 
-from grader import batch
+from grader import batch, sandbox
 from grader.tests import fakes, kit
 
 SHORT = 3           # seconds: the timeout of most tests in the copy
@@ -205,7 +205,9 @@ class BatchTest(unittest.TestCase):
         self.assertEqual(sorted(self.rows), sorted(EXPECTED))
         header = next(iter(self.rows.values())).keys()
         self.assertEqual(list(header), ["student", "01-boot (22)", "total (22)", "status",
-                                        "seconds", "notes"])
+                                        "seconds", "sandbox", "notes"])
+        graded = [r for r in self.rows.values() if r["status"] == "ok"]
+        self.assertEqual({r["sandbox"] for r in graded}, {sandbox.detect().mode})
 
     def test_scores_status_and_notes(self):
         for name, (total, status, notes) in EXPECTED.items():

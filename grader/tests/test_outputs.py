@@ -12,7 +12,7 @@ import unittest
 import xml.etree.ElementTree as ET
 from unittest import mock
 
-from grader import build, grade, labspec, outputs
+from grader import build, grade, labspec, outputs, sandbox
 from grader.tests import fakes, kit
 from grader.tests.test_grade import CHECKS
 
@@ -130,7 +130,8 @@ class GradescopeTest(OutcomesCase):
         w.finish(self.outcomes)
         js = self.read(path)
         self.assertEqual(js["score"], 8)
-        self.assertEqual(js["output"], "submission: x")
+        self.assertEqual(js["output"], sandbox.detect().summary() + "\nsubmission: x")
+        self.assertEqual(js["extra_data"]["sandbox"]["mode"], sandbox.detect().mode)
         self.assertEqual(js["stdout_visibility"], "hidden")
         by_name = {t["name"]: t for t in js["tests"]}
         self.assertEqual(list(by_name)[0], "Lab 1 (fake): allpass")
