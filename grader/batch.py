@@ -299,6 +299,9 @@ def main(args):
         print(f"grader batch: {e}", file=sys.stderr)
         return 2
     print(box.summary())
+    if box.mode != "bwrap" and os.stat(args.submissions).st_mode & 0o005:
+        print(f"! {args.submissions} is open to other users: without bubblewrap, one "
+              "student's code could read the others' submissions (chmod o-rwx it)")
     if args.require_sandbox and not box.full:
         print("grader batch: --require-sandbox: this machine cannot give the full sandbox "
               "(bubblewrap with user namespaces): not grading", file=sys.stderr)

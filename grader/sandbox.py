@@ -296,6 +296,11 @@ class Sandbox:
             out = ["no network namespace (student code can open sockets)",
                    "no PID namespace (leftover processes are found by uid)",
                    "no mount namespace (files are hidden by permissions only)"]
+            solutions = os.path.join(os.path.dirname(os.path.dirname(
+                os.path.abspath(__file__))), "solutions")
+            if os.path.isdir(solutions) and os.stat(solutions).st_mode & 0o005:
+                out.append("the kit's solutions/ is open to other users, the sandbox's uids "
+                           "included (chmod o-rwx solutions)")
         elif self.mode == "none":
             out = ["no sandbox at all: student code runs as "
                    + ("root" if self.root else "this user")

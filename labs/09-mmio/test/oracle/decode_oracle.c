@@ -85,10 +85,14 @@ static void report(const char *group, int ok, const char *detail)
 
 int main(int argc, char **argv)
 {
+	// The program starts after the FIRST "--" (its own command line, a
+	// sandbox's, has more of them), or is the second argument.
 	int prog = 2;
-	for (int i = 2; i < argc; i++)
-		if (argv[i][0] == '-' && argv[i][1] == '-' && !argv[i][2])
+	for (int i = 2; i < argc && i <= 3; i++)
+		if (argv[i][0] == '-' && argv[i][1] == '-' && !argv[i][2]) {
 			prog = i + 1;
+			break;
+		}
 	if (argc < 3 || prog >= argc) {
 		printf("usage: %s <nonce> [seed] [--] <program> [args...]\n", argv[0]);
 		return 2;
