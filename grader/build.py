@@ -82,6 +82,19 @@ def build(root, lab, variant, extra_make_args=(), untrusted=False):
     return BuildResult(ok and os.path.isfile(kernel), kernel, out)
 
 
+def sandboxed_make(root, make_args, build_dir, timeout=BUILD_TIMEOUT):
+    """make ARGS in root, in the sandbox, build_dir writable (the
+    instructors' images of make bench and make fuzz). (ok, output)."""
+    cmd = ["make", "--no-print-directory", "-C", root, *make_args]
+    try:
+        with sandbox.detect().jail(root, writable=[build_dir],
+                                   readonly=shared_readonly(root)) as j:
+            j.make_tmpdir()
+            return _run(j.wrap(cmd), timeout, env=j.env, cwd=j.cwd)
+    except (sandbox.SandboxError, OSError) as e:
+        return False, f"grader: cannot sandbox the build: {e}"
+
+
 def symbol_check(root, lab, variant, build_dir):
     """grader/symbols.py on the image just built: what its student objects
     define and use that their labs do not allow (an empty list: nothing)."""

@@ -102,6 +102,17 @@ def sandboxed_run(test, cmd, root, steps, params=None):
         return _error_run(f"cannot sandbox the run: {e}")
 
 
+def sandboxed_qemu(cmd, timeout, root, mem_bytes, smp, cap=qemu.OUTPUT_CAP):
+    """qemu.run(cmd) in the sandbox over root, for the instructors' tools
+    (make bench, make fuzz)."""
+    limits = sandbox.run_limits(timeout, mem_bytes, smp)
+    try:
+        with sandbox.detect().jail(root, limits=limits) as j:
+            return qemu.run(j.wrap(cmd), timeout, cap=cap, env=j.env, cwd=j.cwd)
+    except (sandbox.SandboxError, OSError) as e:
+        return _error_run(f"cannot sandbox the run: {e}")
+
+
 def run_test(test, kernel, variant, logdir, root=None):
     out = TestOutcome(test, variant)
     params = run_params(test)

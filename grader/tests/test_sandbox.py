@@ -260,3 +260,33 @@ class KillUidTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LinuxCacheTest(unittest.TestCase):
+    """The instructor kit's cached Linux kernel (build/linux/) is seen
+    read-only by a submission's private kit, which has no copy of its own."""
+
+    def test_private_kit_sees_build_linux_read_only(self):
+        from unittest import mock
+        from grader import build, submission
+        box = sandbox.detect()
+        if box.mode == "none":
+            self.skipTest("mode none: nothing is read-only (the reports say so)")
+        tmp = fakes.TempDir(prefix="grader-linux-")
+        self.addCleanup(tmp.cleanup)
+        instructor = os.path.join(tmp.path, "kit")
+        os.makedirs(os.path.join(instructor, "build", "linux"))
+        os.makedirs(os.path.join(instructor, "labs"))
+        with open(os.path.join(instructor, "build", "linux", "Image"), "w") as f:
+            f.write("kernel image\n")
+        with mock.patch.object(labspec, "ROOT", instructor), \
+                submission.PrivateKit(instructor, tmp.path, box) as pk:
+            lab_build = os.path.join(pk.root, "build", "10-guest-student")
+            with box.jail(pk.root, writable=[lab_build],
+                          readonly=build.shared_readonly(pk.root)) as j:
+                rc, out = run(j, "cat build/linux/Image; echo x >> build/linux/Image; "
+                                 "echo built > build/10-guest-student/hyp.elf && echo wrote")
+        self.assertIn("kernel image", out)
+        self.assertIn("wrote", out)
+        with open(os.path.join(instructor, "build", "linux", "Image")) as f:
+            self.assertEqual(f.read(), "kernel image\n")
