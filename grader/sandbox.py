@@ -28,21 +28,17 @@ kills whatever the run left behind and hands the writable folders back to
 the grader, read-only for every later run.
 """
 
-import errno
-import fcntl
 import os
 import shutil
-import signal
 import stat
 import subprocess
 import tempfile
 import threading
-import time
 
-from . import ownership
+from . import ownership, uids
+from .uids import kill_uid, processes_of
 
-UID_BASE = int(os.environ.get("RVH_SANDBOX_UID_BASE", "59000"))
-SLOTS = 128                     # dedicated uids UID_BASE .. UID_BASE + SLOTS - 1
+UID_BASE, SLOTS = uids.UID_BASE, uids.SLOTS
 INSIDE_ID = 65534               # uid and gid inside bubblewrap (nobody)
 TMPFS_BYTES = 64 << 20          # the sandbox's private /tmp
 ENV_PASSED = ("CROSS_COMPILE", "HOSTCC")    # what the Makefile may take from outside
@@ -97,122 +93,6 @@ def run_limits(timeout, mem_bytes=0, smp=1):
     return Limits(cpu=timeout * (smp + 1) + 10, mem=mem, fsize=64 << 20)
 
 
-class _Slots:
-    """Dedicated uids, one per run in progress on the machine: a lock file
-    per uid (flock: freed by the kernel when a grader dies) in a folder only
-    root may use."""
-
-    def __init__(self, base, count):
-        self.base, self.count = base, count
-        self.dir = os.path.join(tempfile.gettempdir(), "rvh-sandbox-slots")
-        self._mutex = threading.Lock()
-        self._mine = {}         # uid -> fd of its lock file
-
-    def _lock_dir(self):
-        try:
-            os.mkdir(self.dir, 0o700)
-        except FileExistsError:
-            pass
-        st = os.lstat(self.dir)
-        if not stat.S_ISDIR(st.st_mode) or st.st_uid != 0 or st.st_mode & 0o077:
-            raise SandboxError(f"{self.dir} is not a folder that only root can use")
-
-    def acquire(self, first=0, timeout=60.0):
-        self._lock_dir()
-        end = time.monotonic() + timeout
-        while True:
-            with self._mutex:
-                for i in range(first, self.count):
-                    uid = self.base + i
-                    if uid in self._mine:
-                        continue
-                    fd = os.open(os.path.join(self.dir, str(uid)), os.O_RDWR | os.O_CREAT,
-                                 0o600)
-                    try:
-                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    except OSError:
-                        os.close(fd)
-                        continue
-                    self._mine[uid] = fd
-                    return uid
-            if time.monotonic() > end:
-                raise SandboxError(f"all {self.count} sandbox uids are in use")
-            time.sleep(0.05)
-
-    def release(self, uid):
-        with self._mutex:
-            fd = self._mine.pop(uid, None)
-        if fd is not None:
-            os.close(fd)
-
-
-def kill_uid(uid):
-    """SIGKILL every process whose real or saved uid is uid, from a child
-    that takes that uid itself: kill(-1) then reaches exactly those, in every
-    PID namespace below ours, in one pass (a fork bomb cannot outrun it).
-    Repeated until /proc shows none. Returns how many rounds it took."""
-    for rounds in range(1, 21):
-        pid = os.fork()
-        if pid == 0:        # only system calls here: the grader has threads
-            try:
-                os.setgroups([])
-                os.setresgid(uid, uid, uid)
-                os.setresuid(uid, uid, uid)
-                for _ in range(3):
-                    os.kill(-1, signal.SIGKILL)
-            except BaseException:       # nothing to kill (ESRCH)
-                pass
-            os._exit(0)
-        os.waitpid(pid, 0)
-        if not processes_of(uid):
-            return rounds
-        time.sleep(0.01)
-    return rounds
-
-
-def processes_of(uid):
-    """Live processes (not zombies) whose real, effective or saved uid is uid."""
-    out = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/status", encoding="ascii", errors="replace") as f:
-                status = dict(ln.split(":", 1) for ln in f.read().splitlines() if ":" in ln)
-        except OSError:
-            continue
-        uids = status.get("Uid", "").split()[:3]
-        if str(uid) in uids and not status.get("State", "").strip().startswith(("Z", "X")):
-            out.append(int(name))
-    return out
-
-
-def _tasks_of_current_user():
-    uid = str(os.getuid())
-    n = 0
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/status", encoding="ascii", errors="replace") as f:
-                    text = f.read()
-            except OSError:
-                continue
-            fields = dict(ln.split(":", 1) for ln in text.splitlines() if ":" in ln)
-            if fields.get("Uid", "").split()[:1] == [uid]:
-                n += int(fields.get("Threads", "1").strip() or 1)
-    return n
-
-
-def _ids_in_use(path, field=2):
-    """Numeric ids named in /etc/passwd or /etc/group."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return {int(p[field]) for p in (ln.split(":") for ln in f)
-                    if len(p) > field and p[field].isdigit()}
-    except OSError:
-        return set()
-
-
 def _reachable(path, uid, gid):
     """Can uid (group gid, no other groups) enter every folder down to path?"""
     path = os.path.abspath(path)
@@ -233,6 +113,13 @@ def _reachable(path, uid, gid):
     return True
 
 
+def _acquire(slots):
+    try:
+        return slots.acquire()
+    except uids.UidError as e:
+        raise SandboxError(str(e)) from None
+
+
 class Sandbox:
     """How this grader process isolates what it runs. Use detect()."""
 
@@ -249,16 +136,16 @@ class Sandbox:
         self._notes_lock = threading.Lock()
         self.user_tasks = 0
         if mode != "none" and self.root:
-            taken = _ids_in_use("/etc/passwd") | _ids_in_use("/etc/group")
+            taken = uids.ids_in_use("/etc/passwd") | uids.ids_in_use("/etc/group")
             clash = sorted(i for i in range(UID_BASE, UID_BASE + SLOTS) if i in taken)
             if clash:
                 raise SandboxError(f"uids {clash[0]}.. of the sandbox range "
                                    f"{UID_BASE}-{UID_BASE + SLOTS - 1} belong to accounts: "
                                    "set RVH_SANDBOX_UID_BASE to a free range")
-            self.slots = _Slots(UID_BASE, SLOTS)
-            self.gid = self.slots.acquire()         # this grader's group, for its whole life
+            self.slots = uids.Slots(UID_BASE, SLOTS)
+            self.gid = _acquire(self.slots)         # this grader's group, for its whole life
         elif not self.root:
-            self.user_tasks = _tasks_of_current_user()
+            self.user_tasks = uids.tasks_of_current_user()
         self.extra_ro = [p for p in os.environ.get("RVH_SANDBOX_BIND", "").split(":") if p]
 
     # ---- what it gives ---------------------------------------------------
@@ -392,7 +279,7 @@ class Jail:
         for w in self.writable:
             os.makedirs(w, exist_ok=True)
         if self.box.dedicated_uids:
-            self.uid = self.box.slots.acquire()
+            self.uid = _acquire(self.box.slots)
             try:
                 if processes_of(self.uid):
                     kill_uid(self.uid)      # what a grader that died left running
