@@ -195,7 +195,7 @@ class DetectTest(unittest.TestCase):
 
 class OwnershipTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = fakes.TempDir(prefix="grader-owner-")
+        self.tmp = fakes.TempDir(prefix="grader-owner-", where=fakes.fast_tmp())
         self.addCleanup(self.tmp.cleanup)
 
     def deep(self, depth):
