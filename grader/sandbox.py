@@ -320,6 +320,8 @@ class Jail:
             return
         try:
             kill_uid(self.uid)
+            if self.box.mode == "setpriv":
+                _sweep_shared_tmp(self.uid)
             for w in self.writable:
                 if os.path.isdir(w):
                     ownership.take_back(w, self._owners.get(w, os.geteuid()), self.box.gid)
@@ -361,8 +363,9 @@ class Jail:
         return [*ids, *(["--"] if ids else []), *self._bwrap_args(argv), "--", *inner]
 
     def _bwrap_args(self, argv):
-        a = [self.box.bwrap, "--unshare-all", "--die-with-parent", "--new-session",
-             "--uid", str(INSIDE_ID), "--gid", str(INSIDE_ID), "--hostname", "sandbox",
+        # --disable-userns: no user namespace inside (less of the kernel to attack).
+        a = [self.box.bwrap, "--unshare-all", "--unshare-user", "--disable-userns",
+             "--die-with-parent", "--new-session", "--uid", str(INSIDE_ID), "--gid", str(INSIDE_ID), "--hostname", "sandbox",
              "--ro-bind", "/usr", "/usr"]
         for link in USR_LINKS:
             if os.path.islink(link):
@@ -383,6 +386,22 @@ class Jail:
             if os.path.exists(src):
                 a += ["--ro-bind", src, dst]
         return a + ["--chdir", self.cwd]
+
+
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def _sweep_shared_tmp(uid):
+    """Without a mount namespace a run shares the machine's temporary
+    folders: delete what its uid left at their top."""
+    for top in SHARED_TMP:
+        try:
+            with os.scandir(top) as it:
+                mine = [e.path for e in it if e.stat(follow_symlinks=False).st_uid == uid]
+        except OSError:
+            continue
+        for path in mine:
+            ownership.rmtree_quiet(path)
 
 
 def _paths_in(argv, bound):

@@ -140,6 +140,11 @@ class BwrapTest(ModeCase, unittest.TestCase):
         for name in ("root", "home", "srv"):
             self.assertNotIn(f"\n{name}\n", "\n" + out)
 
+    def test_no_user_namespace_inside(self):
+        with self.box.jail(self.kit) as j:
+            rc, out = run(j, "unshare -U true && echo made one")
+        self.assertNotIn("made one", out)
+
     def test_no_network(self):
         with self.box.jail(self.kit) as j:
             _, out = run(j, "cat /proc/net/dev")
@@ -167,6 +172,15 @@ class SetprivTest(ModeCase, unittest.TestCase):
         self.assertGreaterEqual(uid, sandbox.UID_BASE)
         self.assertIn("NoNewPrivs:\t1", out)
         self.assertIn("CapEff:\t0000000000000000", out)
+
+
+    def test_shared_tmp_swept(self):
+        # No mount namespace: the run shares /tmp, and what it leaves there goes.
+        with self.box.jail(self.kit) as j:
+            _, out = run(j, "mktemp -d /tmp/rvh-left-XXXXXX")
+        left = out.strip()
+        self.assertTrue(left.startswith("/tmp/rvh-left-"), out)
+        self.assertFalse(os.path.exists(left))
 
 
 class NoneTest(ModeCase, unittest.TestCase):
