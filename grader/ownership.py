@@ -80,24 +80,40 @@ def give(top, uid, gid):
     walk(top, visit)
 
 
-def _locked_mode(mode):
+def _umask():
+    """This process's umask, read without changing it (threads share it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o077
+
+
+def _locked_mode(mode, umask):
     """Owner keeps its bits; the group may read (and enter, run) what the
-    owner may; nobody else anything; no set-id bits."""
+    owner may, others too as far as the grader's umask lets them; nobody
+    but the owner writes; no set-id bits."""
     owner = mode & 0o700
-    return owner | (owner >> 3 & 0o050)
+    return owner | (owner >> 3 & 0o050) | (owner >> 6 & 0o005 & ~umask)
 
 
 def take_back(top, uid, gid):
-    """top and everything in it back to uid, readable by the group gid,
-    writable by nobody else (a later run of the sandbox cannot change it)."""
+    """top and everything in it back to uid, readable by the group gid (and
+    by others as far as the umask lets them), writable by nobody else: no
+    later run of the sandbox can change it."""
+    umask = _umask()
+
     def visit(fd, name, st):
         os.chown(name, uid, gid, dir_fd=fd, follow_symlinks=False)
         if not stat.S_ISLNK(st.st_mode):
-            os.chmod(name, _locked_mode(st.st_mode), dir_fd=fd)
+            os.chmod(name, _locked_mode(st.st_mode, umask), dir_fd=fd)
     walk(top, visit)
     st = os.lstat(top)
     os.chown(top, uid, gid, follow_symlinks=False)
-    os.chmod(top, _locked_mode(st.st_mode) | 0o700)
+    os.chmod(top, _locked_mode(st.st_mode | 0o700, umask))
 
 
 def readable_inside(top):
