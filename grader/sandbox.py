@@ -279,10 +279,8 @@ class Jail:
         for w in self.writable:
             os.makedirs(w, exist_ok=True)
         if self.box.dedicated_uids:
-            self.uid = _acquire(self.box.slots)
+            self.uid = _acquire(self.box.slots)    # (kills what a dead grader left)
             try:
-                if processes_of(self.uid):
-                    kill_uid(self.uid)      # what a grader that died left running
                 if self._check_reach():
                     for w in self.writable:
                         self._owners[w] = os.lstat(w).st_uid
@@ -318,15 +316,19 @@ class Jail:
     def __exit__(self, *exc):
         if self.uid is None:
             return
+        clean = False
         try:
-            kill_uid(self.uid)
+            # bubblewrap's PID namespace is gone with its last process: this
+            # finds nothing there, unless something went wrong.
+            gone = not processes_of(self.uid) or kill_uid(self.uid)
             if self.box.mode == "setpriv":
                 _sweep_shared_tmp(self.uid)
             for w in self.writable:
                 if os.path.isdir(w):
                     ownership.take_back(w, self._owners.get(w, os.geteuid()), self.box.gid)
+            clean = gone
         finally:
-            self.box.slots.release(self.uid)
+            self.box.slots.release(self.uid, clean)
             self.uid = None
 
     @property

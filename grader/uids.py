@@ -25,10 +25,14 @@ class UidError(Exception):
     """No dedicated uid can be handed out."""
 
 
+CLEAN = b"clean"
+
+
 class Slots:
     """Dedicated uids, one per run in progress on the machine: a lock file
     per uid (flock: freed by the kernel when a grader dies) in a folder only
-    root may use."""
+    root may use. The file says "clean" when the uid's last user killed
+    everything it ran; otherwise (a grader that died) acquire() does."""
 
     def __init__(self, base, count):
         self.base, self.count = base, count
@@ -62,15 +66,21 @@ class Slots:
                         os.close(fd)
                         continue
                     self._mine[uid] = fd
+                    if os.pread(fd, len(CLEAN), 0) != CLEAN:
+                        kill_uid(uid)
+                    os.ftruncate(fd, 0)         # in use: not clean until released
                     return uid
             if time.monotonic() > end:
                 raise UidError(f"all {self.count} sandbox uids are in use")
             time.sleep(0.05)
 
-    def release(self, uid):
+    def release(self, uid, clean=False):
+        """Give uid back; clean: nothing of it is running any more."""
         with self._mutex:
             fd = self._mine.pop(uid, None)
         if fd is not None:
+            if clean:
+                os.pwrite(fd, CLEAN, 0)
             os.close(fd)
 
 
@@ -78,8 +88,8 @@ def kill_uid(uid):
     """SIGKILL every process whose real or saved uid is uid, from a child
     that takes that uid itself: kill(-1) then reaches exactly those, in every
     PID namespace below ours, in one pass (a fork bomb cannot outrun it).
-    Repeated until /proc shows none. Returns how many rounds it took."""
-    for rounds in range(1, 21):
+    Repeated until /proc shows none. True when none is left."""
+    for _ in range(20):
         pid = os.fork()
         if pid == 0:        # only system calls here: the grader has threads
             try:
@@ -93,9 +103,9 @@ def kill_uid(uid):
             os._exit(0)
         os.waitpid(pid, 0)
         if not processes_of(uid):
-            return rounds
+            return True
         time.sleep(0.01)
-    return rounds
+    return False
 
 
 def processes_of(uid):
