@@ -304,14 +304,16 @@ class Jail:
         far = [p for p in paths if p and not _reachable(p, self.uid, self.box.gid)]
         if not far:
             return True
+        self.as_root = True
         if self.box.mode == "bwrap":
-            self.as_root = True
             self.box.note(f"{far[0]}: out of reach of the sandbox uids (a folder above it "
                           "is closed to other users): bubblewrap ran as root there, without "
                           "the process limit")
-            return False
-        raise SandboxError(f"the sandbox uid cannot reach {far[0]}: let other users enter "
-                           "the folders above it (chmod o+x), or grade from a copy elsewhere")
+        else:
+            self.box.note(f"{far[0]}: out of reach of the sandbox uids (a folder above it "
+                          "is closed to other users): runs there were NOT confined (let other "
+                          "users enter the folders above it: chmod o+x)")
+        return False
 
     def __exit__(self, *exc):
         if self.uid is None:
@@ -361,7 +363,7 @@ class Jail:
             self.box.setpriv, f"--reuid={self.uid}", f"--regid={self.box.gid}",
             "--clear-groups"]
         if self.box.mode == "setpriv":
-            return [*ids, "--no-new-privs", "--", *inner]
+            return [*ids, "--no-new-privs", "--", *inner] if ids else inner
         return [*ids, *(["--"] if ids else []), *self._bwrap_args(argv), "--", *inner]
 
     def _bwrap_args(self, argv):

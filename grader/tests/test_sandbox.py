@@ -162,6 +162,30 @@ class BwrapTest(ModeCase, unittest.TestCase):
         self.assertEqual(os.lstat(os.path.join(self.build, "mine")).st_uid, 0)
 
 
+class ClosedFolderTest(unittest.TestCase):
+    """A kit in a folder the dedicated uids cannot enter (root's home): the
+    run still happens, and the reports say how it was weakened."""
+
+    def test_said_not_silent(self):
+        if not ROOT:
+            self.skipTest("dedicated uids need root")
+        tmp = fakes.TempDir(prefix="grader-closed-")
+        self.addCleanup(tmp.cleanup)
+        os.chmod(tmp.path, 0o700)
+        kit_dir = os.path.join(tmp.path, "kit")
+        os.makedirs(kit_dir)
+        for mode, words in (("bwrap", "bubblewrap ran as root"),
+                            ("setpriv", "were NOT confined")):
+            with self.subTest(mode=mode):
+                box = mode_or_skip(mode)
+                self.addCleanup(box.close)
+                with box.jail(kit_dir, writable=[os.path.join(kit_dir, "build", "x")]) as j:
+                    rc, out = run(j, "echo ran > build/x/f && cat build/x/f")
+                self.assertEqual((rc, out), (0, "ran\n"))
+                self.assertFalse(box.full)
+                self.assertIn(words, box.summary())
+
+
 class SetprivTest(ModeCase, unittest.TestCase):
     MODE = "setpriv"
 
