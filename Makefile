@@ -81,6 +81,11 @@ ASFLAGS := $(ARCH) -Wa,-march=rv64imac_zicsr_zifencei_h -mno-relax -g \
 	-Icommon/include -D__ASSEMBLER__
 LDFLAGS := -nostdlib -static -Wl,--no-relax -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 
+# Dependency files: every header (-MD, system headers too) and what the
+# assembler read (.include, .incbin: --MD). The grader's audit reads both
+# (grader/deps.py).
+DEPFLAGS = -MD -MP -Wa,--MD=$(@:.o=.as.d)
+
 # Quiet by default; V=1 shows every command.
 ifeq ($(V),1)
 Q :=
@@ -107,6 +112,8 @@ GUEST_BASE := 0x81000000
 HARNESS_SRCS :=
 HOST_TEST_SRCS :=
 HOST_STUDENT_SRCS :=
+HOST_ORACLE_SRCS :=
+HOST_ORACLE_CFLAGS :=
 -include $(TESTDIR)/lab.mk
 HYP_SRCS += $(HARNESS_SRCS)
 
@@ -135,19 +142,19 @@ check-lab:
 $(BUILD)/obj/%.c.o: %.c
 	@mkdir -p $(@D)
 	$(say) "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 $(BUILD)/obj/%.S.o: %.S
 	@mkdir -p $(@D)
 	$(say) "  AS      $<"
-	$(Q)$(CC) $(ASFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(ASFLAGS) $(DEPFLAGS) -c $< -o $@
 $(BUILD)/guest-obj/%.c.o: %.c
 	@mkdir -p $(@D)
 	$(say) "  CC      $< (guest)"
-	$(Q)$(CC) $(CFLAGS) -DGUEST -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -DGUEST $(DEPFLAGS) -c $< -o $@
 $(BUILD)/guest-obj/%.S.o: %.S
 	@mkdir -p $(@D)
 	$(say) "  AS      $< (guest)"
-	$(Q)$(CC) $(ASFLAGS) -DGUEST -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(ASFLAGS) -DGUEST $(DEPFLAGS) -c $< -o $@
 
 $(GUEST_ELF): $(GUEST_OBJS) common/guest/guest.ld
 	$(say) "  LD      $@"
@@ -157,7 +164,8 @@ $(GUEST_BIN): $(GUEST_ELF)
 	$(Q)$(OBJCOPY) -O binary $< $@
 $(BUILD)/obj/guest_blob.o: common/hyp/guest_blob.S $(GUEST_BIN)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ASFLAGS) -DGUEST_BIN='"$(GUEST_BIN)"' -DGUEST_LOAD=$(GUEST_BASE) -c $< -o $@
+	$(Q)$(CC) $(ASFLAGS) -DGUEST_BIN='"$(GUEST_BIN)"' -DGUEST_LOAD=$(GUEST_BASE) $(DEPFLAGS) \
+		-c $< -o $@
 
 $(KERNEL): $(HYP_OBJS) common/hyp/hyp.ld
 	$(say) "  LD      $@"
@@ -167,10 +175,13 @@ $(KERNEL): $(HYP_OBJS) common/hyp/hyp.ld
 -include $(HYP_OBJS:.o=.d) $(GUEST_OBJS:.o=.d)
 
 # Host-side unit tests: a lab with test/host/*.c gets $(BUILD)/host-test,
-# compiled with the host's C compiler from those files, the lab's
-# HOST_TEST_SRCS (test/ files) and HOST_STUDENT_SRCS (this lab's student
-# files, pure C), both set in test/lab.mk. The grader runs it for tests
-# marked "host": true, with the nonce and seed as arguments.
+# the program that puts the lab's pure-C student files (HOST_STUDENT_SRCS,
+# set in test/lab.mk) to work on data, linked from objects compiled with the
+# host's C compiler: test/host/*.c, the lab's HOST_TEST_SRCS (test/ files)
+# and the student files. It decides nothing: the lab's oracle,
+# $(BUILD)/host-oracle, built from kit files only (HOST_ORACLE_SRCS), starts
+# it, feeds it and judges its answers. The grader runs the oracle for tests
+# marked "host": true, with the nonce and seed, and host-test in its sandbox.
 HOSTCC ?= cc
 HOST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -fno-builtin -Icommon/include \
 	-I$(LABDIR)/test
@@ -179,11 +190,30 @@ ifneq ($(HOST_MAIN),)
 HOST_TEST := $(BUILD)/host-test
 HOST_SRCS := $(HOST_MAIN) $(addprefix $(LABDIR)/,$(HOST_TEST_SRCS)) \
 	$(addprefix $(call srcdir,$(LABNAME))/,$(HOST_STUDENT_SRCS))
+HOST_OBJS := $(patsubst %,$(BUILD)/host-obj/%.o,$(HOST_SRCS))
 build: $(HOST_TEST)
-$(HOST_TEST): $(HOST_SRCS) $(wildcard common/include/*.h)
+$(BUILD)/host-obj/%.c.o: %.c
 	@mkdir -p $(@D)
-	$(say) "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(HOST_SRCS)
+	$(say) "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(DEPFLAGS) -c $< -o $@
+$(HOST_TEST): $(HOST_OBJS)
+	$(say) "  HOSTLD  $@"
+	$(Q)$(HOSTCC) -o $@ $(HOST_OBJS)
+-include $(HOST_OBJS:.o=.d)
+endif
+ifneq ($(HOST_ORACLE_SRCS),)
+HOST_ORACLE ?= $(BUILD)/host-oracle
+ORACLE_SRCS := $(addprefix $(LABDIR)/,$(HOST_ORACLE_SRCS))
+build: $(HOST_ORACLE)
+.PHONY: host-oracle
+host-oracle: check-lab $(HOST_ORACLE)  ## the lab's host-test oracle (HOST_ORACLE=path)
+# -iquote: kit headers for #include "..." only; <...> are the C library's.
+$(HOST_ORACLE): $(ORACLE_SRCS) $(wildcard common/include/*.h $(LABDIR)/test/*.h \
+		$(LABDIR)/test/oracle/*.h)
+	@mkdir -p $(@D)
+	$(say) "  HOSTCC  $@ (oracle)"
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -fno-builtin $(HOST_ORACLE_CFLAGS) \
+		-iquote common/include -iquote $(LABDIR)/test -o $@ $(ORACLE_SRCS)
 endif
 
 # The commands above, one entry per file (common/tools/compdb.py). The shell
@@ -302,6 +332,8 @@ run-native:  ## boot GUEST (linux: the kit's kernel, or a raw S-mode image) on Q
 # ---- grading and self-test ---------------------------------------------------
 GRADE_LAB := $(if $(filter command line environment,$(origin LAB)),--lab $(LAB))
 GRADE_VARIANT := $(if $(filter 1,$(SOLUTION)),--solution,$(if $(filter 1,$(SKELETON)),--skeleton))
+# REQUIRE_SANDBOX=1: refuse to grade without the full sandbox (docs/instructors.md).
+GRADE_VARIANT += $(if $(filter 1,$(REQUIRE_SANDBOX)),--require-sandbox)
 
 .PHONY: grade test docs setup clean help
 grade:  ## grade LAB (or every lab), e.g. make grade LAB=1
@@ -352,7 +384,7 @@ clean:  ## remove build/
 	rm -rf build
 
 help:  ## this list
-	@echo "RISC-V Hypervisor Labs. Variables: LAB=n, SOLUTION=1, SMP, MEM, CPU, TEST, QEMUEXTRA, GDBPORT, CROSS_COMPILE, V=1"
+	@echo "RISC-V Hypervisor Labs. Variables: LAB=n, SOLUTION=1, SMP, MEM, CPU, TEST, QEMUEXTRA, GDBPORT, CROSS_COMPILE, V=1, REQUIRE_SANDBOX=1"
 	@grep -hE '^[a-z-]+:.*## ' Makefile | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
 		awk -F'\t' '{ printf "  make %-19s %s\n", $$1, $$2 }'
 	@echo "labs: $(ALL_LABS)"

@@ -7,7 +7,7 @@ import signal
 import sys
 
 from . import grade as grademod
-from . import hidden, labspec, outputs, qemu, report, submission
+from . import hidden, labspec, outputs, qemu, report, sandbox, sanitize, submission
 
 ROOT = labspec.ROOT
 
@@ -37,7 +37,43 @@ def select_labs(args, labs):
     return [lab]
 
 
+def need_sandbox(args, plat=None):
+    """The sandbox of this process, said on the terminal; None (after an
+    error message) when it cannot be had or is not the full one that
+    --require-sandbox asks for."""
+    try:
+        box = sandbox.detect()
+    except sandbox.SandboxError as e:
+        why = str(e)
+    else:
+        print(box.summary())
+        if not getattr(args, "require_sandbox", False) or box.full:
+            return box
+        why = ("--require-sandbox: this machine cannot give the full sandbox (bubblewrap "
+               "with user namespaces): not grading")
+    print(f"grader: {why}", file=sys.stderr)
+    if plat is not None:
+        plat.refusal = why
+    return None
+
+
 def cmd_grade(args):
+    """grade: whatever happens, a course platform's results file asked for
+    (--gradescope, --prairielearn) is written, saying what went wrong."""
+    plat = outputs.Platforms(args, None)
+    try:
+        code = _grade(args, plat)
+    except BaseException as e:
+        why = "interrupted" if isinstance(e, KeyboardInterrupt) else \
+            f"grader error: {type(e).__name__}: {e}"
+        plat.fail(why)
+        raise
+    if code == 2:
+        plat.fail(plat.refusal or "the grader could not run (see its output)")
+    return code
+
+
+def _grade(args, plat):
     need_tools()
     all_labs = labspec.load_labs(ROOT)
     if args.extra_tests:
@@ -45,8 +81,12 @@ def cmd_grade(args):
     labs = select_labs(args, all_labs)
     if labs is None:
         return 2
+    plat.set_labs(labs)
+    box = need_sandbox(args, plat)
+    if box is None:
+        return 2
     if args.submission:
-        return grade_submission(args, all_labs, labs)
+        return grade_submission(args, all_labs, labs, plat)
     if args.solution and args.skeleton:
         print("grader: --solution and --skeleton do not go together", file=sys.stderr)
         return 2
@@ -56,20 +96,19 @@ def cmd_grade(args):
         return 2
     variant = "sol" if args.solution else "skel" if args.skeleton else "student"
     print(f"Grading {len(labs)} lab(s) with {args.jobs} QEMU instance(s) in parallel...")
-    gs = outputs.GradescopeWriter(args.gradescope, labs) if args.gradescope else None
-    outcomes = grademod.grade(ROOT, labs, variant, args.jobs,
-                              on_test_done=gs.test_done if gs else None)
-    return finish(args, outcomes, ROOT, gs)
+    outcomes = grademod.grade(ROOT, labs, variant, args.jobs, on_test_done=plat.test_done)
+    return finish(args, outcomes, ROOT, plat)
 
 
-def grade_submission(args, all_labs, labs):
+def grade_submission(args, all_labs, labs, plat):
     """--submission DIR: grade a student's tree in a private copy of the kit."""
     if args.solution or args.skeleton:
         print("grader: --solution/--skeleton and --submission do not go together",
               file=sys.stderr)
         return 2
     if not os.path.isdir(args.submission):
-        print(f"grader: --submission {args.submission}: not a folder", file=sys.stderr)
+        plat.refusal = f"--submission {sanitize.line(args.submission)}: not a folder"
+        print(f"grader: {plat.refusal}", file=sys.stderr)
         return 2
     sub = submission.scan(args.submission, ROOT, all_labs)
     last = max(lab.number for lab in labs)
@@ -77,21 +116,25 @@ def grade_submission(args, all_labs, labs):
     tamper = submission.report_lines(sub)
     for line in tamper:
         print(line)
-    gs = outputs.GradescopeWriter(args.gradescope, labs, tamper) if args.gradescope else None
+    plat.preamble(tamper)
     print(f"Grading {len(labs)} lab(s) in a private copy of the kit with {args.jobs} QEMU "
           "instance(s) in parallel...")
-    with submission.PrivateKit(ROOT, args.workdir) as kit:
+    if sandbox.detect().dedicated_uids:
+        os.umask(0o077)     # what the grader writes: not for the sandbox's uids
+    with submission.PrivateKit(ROOT, args.workdir, sandbox.detect()) as kit:
         kit.install(sub)
         outcomes = grademod.grade(kit.root, labs, "student", args.jobs,
-                                  on_test_done=gs.test_done if gs else None, untrusted=True)
+                                  on_test_done=plat.test_done, untrusted=True)
         kit.keep_logs(outcomes, args.logs)
     if not args.logs:
         print("(run logs are not kept with --submission; add --logs DIR to keep them)")
-    return finish(args, outcomes, ROOT, gs, sub)
+    return finish(args, outcomes, ROOT, plat, sub)
 
 
-def finish(args, outcomes, root, gs, sub=None):
-    """The terminal report, the files asked for, and the exit status."""
+def finish(args, outcomes, root, plat, sub=None):
+    """The terminal report, the files asked for, and the exit status. Every
+    run of the sandbox has ended (grade() returned): nothing a submission
+    started can change these files after they are written."""
     for o in outcomes:
         report.print_lab_header(o)
         for t in o.tests:
@@ -106,8 +149,10 @@ def finish(args, outcomes, root, gs, sub=None):
         outputs.write_junit(args.junit, outcomes)
     if args.markdown:
         outputs.write_markdown(args.markdown, outcomes, sub)
-    if gs:
-        gs.finish(outcomes)
+    plat.finish(outcomes, sub)
+    box = sandbox.detect()
+    if not box.full:
+        print("! " + box.summary())
     print(f"{npass} passed, {nfail} failed")
     return 0 if nfail == 0 else 1
 
@@ -130,6 +175,8 @@ def main(argv=None):
                    help="write a Markdown summary (e.g. for $GITHUB_STEP_SUMMARY)")
     g.add_argument("--gradescope", metavar="FILE",
                    help="write Gradescope's results.json, updated as each test finishes")
+    g.add_argument("--prairielearn", metavar="FILE",
+                   help="write PrairieLearn's external-grader results.json")
     g.add_argument("--submission", metavar="DIR",
                    help="grade a student's tree: only its student files are used, in a "
                         "private copy of the kit; changes to anything else are reported")
@@ -137,6 +184,8 @@ def main(argv=None):
                    help="add hidden tests: DIR/NN-name.json (see docs/instructors.md)")
     g.add_argument("--logs", metavar="DIR", help="with --submission: keep the run logs here")
     g.add_argument("--workdir", metavar="DIR", help=argparse.SUPPRESS)   # batch: private kits here
+    g.add_argument("--require-sandbox", action="store_true",
+                   help="refuse to grade unless the full sandbox (bubblewrap) is available")
     b = sub.add_parser("batch", help="grade a folder of submissions into a CSV (instructors)")
     b.add_argument("submissions", metavar="SUBMISSIONS_DIR",
                    help="one folder, .zip, .tar.gz, .tgz or .tar per student")
@@ -147,6 +196,8 @@ def main(argv=None):
     b.add_argument("--extra-tests", metavar="DIR", help="hidden tests, as for grade")
     b.add_argument("--out", metavar="DIR",
                    help="keep each student's report, JSON and logs in DIR/<student>/")
+    b.add_argument("--require-sandbox", action="store_true",
+                   help="refuse to grade unless the full sandbox (bubblewrap) is available")
     b.add_argument("--submission-timeout", type=float, metavar="SECONDS",
                    help="stop grading one submission after this long (default: from "
                         "the tests' timeouts)")

@@ -1,23 +1,36 @@
 """Unpack a student's .zip / .tar.gz / .tgz / .tar without trusting it.
 
 Member names are checked before anything is written: an absolute name, a
-".." component, a drive letter or a NUL refuses the whole archive. Links,
-devices and FIFOs are never created (they are skipped and listed). Sizes
-are counted while writing, not taken from the headers (which may lie), and
-the member count, each file and the total are capped.
+".." component, a drive letter, a NUL or more than MAX_DEPTH folders
+refuses the whole archive. Links, devices and FIFOs are never created (they
+are skipped and listed). A member whose header announces more than the
+per-file limit refuses the archive before a byte of it is read. Sizes are
+counted while writing, not taken from the headers (which may lie), and a
+tar's whole decompressed stream is counted too, skipped and unknown
+members included (a small bzip2 file can hide gigabytes of them): past the
+budget, or past the deadline, the archive is refused. The member count,
+each file and the total are capped. Any bytes may appear in names.
 """
 
+import bz2
+import gzip
+import lzma
 import os
 import re
-import shutil
 import stat
 import tarfile
+import time
 import zipfile
 import zlib
+
+from . import ownership
 
 MAX_MEMBERS = 10000
 MAX_FILE_BYTES = 16 << 20
 MAX_TOTAL_BYTES = 64 << 20
+MAX_ARCHIVE_BYTES = 256 << 20   # the archive file itself
+MAX_DEPTH = 64                  # folders in a member's name
+STREAM_SLACK = 16 << 20         # tar headers and padding on top of the members' bytes
 SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 
 
@@ -44,25 +57,37 @@ def safe_name(name):
     parts = [p for p in n.split("/") if p not in ("", ".")]
     if ".." in parts:
         raise ArchiveError(f"unsafe member name {name!r} (goes up with '..')")
+    if len(parts) > MAX_DEPTH:
+        raise ArchiveError(f"a member is more than {MAX_DEPTH} folders deep")
     return "/".join(parts)
 
 
 class _Budget:
-    def __init__(self, limits):
+    def __init__(self, limits, deadline):
         self.max_members, self.max_file, self.max_total = limits
+        self.deadline = deadline
         self.members = 0
         self.total = 0
 
-    def member(self):
+    def in_time(self):
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise ArchiveError("unpacking it took longer than the submission's time limit")
+
+    def member(self, name="", announced=0):
         self.members += 1
+        self.in_time()
         if self.members > self.max_members:
             raise ArchiveError(f"more than {self.max_members} members")
+        if announced > self.max_file:
+            raise ArchiveError(f"{name!r} is larger than {self.max_file >> 20} MiB "
+                               f"(its header says {announced} bytes)")
 
     def copy(self, src, dst_path, name):
         """Copy a member's stream, counting what really comes out."""
         written = 0
         with open(dst_path, "wb") as out:
             while True:
+                self.in_time()
                 chunk = src.read(1 << 16)
                 if not chunk:
                     return
@@ -75,6 +100,47 @@ class _Budget:
                 out.write(chunk)
 
 
+class _Counted:
+    """A read-only stream that counts what comes out of it (a tar's
+    decompressed bytes, whatever tarfile does with them: members it
+    extracts, members it skips) and stops at the budget or the deadline."""
+
+    def __init__(self, raw, limit, budget, underlying):
+        self.raw, self.limit, self.budget, self.count = raw, limit, budget, 0
+        self.underlying = underlying
+
+    def read(self, n=-1):
+        self.budget.in_time()
+        if n is None or n < 0 or n > 1 << 20:
+            n = 1 << 20
+        data = self.raw.read(n)
+        self.count += len(data)
+        if self.count > self.limit:
+            raise ArchiveError(f"it unpacks to more than {self.limit >> 20} MiB")
+        return data
+
+    def close(self):
+        self.raw.close()
+        self.underlying.close()
+
+
+_MAGIC = ((b"\x1f\x8b", lambda f: gzip.GzipFile(fileobj=f, mode="rb")),
+          (b"BZh", bz2.BZ2File), (b"\xfd7zXZ\x00", lzma.LZMAFile))
+
+
+def _tar_stream(path, budget):
+    """The archive's decompressed tar stream, counted (compression found by
+    its magic bytes, whatever the file is called)."""
+    f = first = open(path, "rb")
+    head = f.read(6)
+    f.seek(0)
+    for magic, opener in _MAGIC:
+        if head.startswith(magic):
+            f = opener(f)
+            break
+    return _Counted(f, budget.max_total + STREAM_SLACK, budget, first)
+
+
 def _target(dest, rel):
     path = os.path.join(dest, *rel.split("/"))
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -85,8 +151,11 @@ def _target(dest, rel):
 
 def _extract_zip(path, dest, budget, skipped):
     with zipfile.ZipFile(path) as z:
-        for info in z.infolist():
-            budget.member()
+        infos = z.infolist()
+        if len(infos) > budget.max_members:
+            raise ArchiveError(f"more than {budget.max_members} members")
+        for info in infos:
+            budget.member(info.filename, info.file_size)
             rel = safe_name(info.filename)
             mode = info.external_attr >> 16
             if not rel:
@@ -101,31 +170,41 @@ def _extract_zip(path, dest, budget, skipped):
 
 
 def _extract_tar(path, dest, budget, skipped):
-    with tarfile.open(path, "r:*") as tf:
-        for m in tf:
-            budget.member()
-            rel = safe_name(m.name)
-            if not rel:
-                continue
-            if m.isdir():
-                os.makedirs(os.path.join(dest, *rel.split("/")), exist_ok=True)
-            elif m.isreg():
-                src = tf.extractfile(m)
-                with src:
-                    budget.copy(src, _target(dest, rel), rel)
-            else:
-                skipped.append(rel)     # links, devices, FIFOs: never created
+    stream = _tar_stream(path, budget)
+    try:
+        with tarfile.open(fileobj=stream, mode="r|") as tf:
+            _tar_members(tf, dest, budget, skipped)
+    finally:
+        stream.close()
 
 
-def extract(path, dest, limits=(MAX_MEMBERS, MAX_FILE_BYTES, MAX_TOTAL_BYTES)):
+def _tar_members(tf, dest, budget, skipped):
+    for m in tf:
+        budget.member(m.name, m.size)
+        rel = safe_name(m.name)
+        if not rel:
+            continue
+        if m.isdir():
+            os.makedirs(os.path.join(dest, *rel.split("/")), exist_ok=True)
+        elif m.isreg():
+            src = tf.extractfile(m)
+            with src:
+                budget.copy(src, _target(dest, rel), rel)
+        else:
+            skipped.append(rel)     # links, devices, FIFOs, unknown types: never created
+
+
+def extract(path, dest, limits=(MAX_MEMBERS, MAX_FILE_BYTES, MAX_TOTAL_BYTES), deadline=None):
     """Unpack archive path into the (new or empty) folder dest. Returns the
     member names that were skipped. Raises ArchiveError; dest is then left
-    empty."""
+    empty. deadline: a time.monotonic() past which unpacking stops."""
     kind = archive_kind(os.path.basename(path))
     if kind is None:
         raise ArchiveError("not a .zip, .tar.gz, .tgz or .tar file")
+    if os.path.getsize(path) > MAX_ARCHIVE_BYTES:
+        raise ArchiveError(f"the archive is larger than {MAX_ARCHIVE_BYTES >> 20} MiB")
     os.makedirs(dest, exist_ok=True)
-    budget, skipped = _Budget(limits), []
+    budget, skipped = _Budget(limits, deadline), []
     try:
         if kind == ".zip":
             _extract_zip(path, dest, budget, skipped)
@@ -134,8 +213,8 @@ def extract(path, dest, limits=(MAX_MEMBERS, MAX_FILE_BYTES, MAX_TOTAL_BYTES)):
     except ArchiveError:
         _empty(dest)
         raise
-    except (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError, OSError,
-            RuntimeError, ValueError, NotImplementedError) as e:
+    except (zipfile.BadZipFile, tarfile.TarError, zlib.error, lzma.LZMAError, EOFError,
+            OSError, RuntimeError, ValueError, NotImplementedError, UnicodeError) as e:
         _empty(dest)
         raise ArchiveError(f"cannot read it: {type(e).__name__}: {e}") from None
     return skipped
@@ -143,11 +222,4 @@ def extract(path, dest, limits=(MAX_MEMBERS, MAX_FILE_BYTES, MAX_TOTAL_BYTES)):
 
 def _empty(dest):
     for name in os.listdir(dest):
-        p = os.path.join(dest, name)
-        if os.path.isdir(p) and not os.path.islink(p):
-            shutil.rmtree(p, ignore_errors=True)
-        else:
-            try:
-                os.unlink(p)
-            except OSError:
-                pass
+        ownership.rmtree_quiet(os.path.join(dest, name))

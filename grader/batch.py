@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 
-from . import archive, hidden, labspec
+from . import archive, hidden, labspec, ownership, sandbox, sanitize
 
 ROOT = labspec.ROOT
 BUILD_ALLOWANCE = 150       # seconds per lab for its build (grader.build allows 120)
@@ -49,6 +49,7 @@ class Row:
         self.status = "error"      # "ok" once graded, "timeout" when stopped
         self.notes = []
         self.seconds = 0.0
+        self.sandbox = ""           # the mode its grader used
 
 
 def discover(folder):
@@ -89,6 +90,8 @@ def _grader_cmd(args, subdir, result_json, workdir, logs):
         cmd += ["--extra-tests", os.path.abspath(args.extra_tests)]
     if logs:
         cmd += ["--logs", logs]
+    if args.require_sandbox:
+        cmd.append("--require-sandbox")
     return cmd
 
 
@@ -145,35 +148,46 @@ def _run_grader(cmd, limit):
 
 
 def grade_one(entry, args, limit, keep):
-    """Grade one submission; never raises."""
+    """Grade one submission; never raises (whatever the submission holds,
+    whatever goes wrong in the grader: it is this row's error)."""
     row = Row(entry.name)
     t0 = time.monotonic()
-    work = tempfile.mkdtemp(prefix="rvh-batch-")
+    work = None
     try:
-        _grade_into(row, entry, args, limit, keep, work)
+        work = tempfile.mkdtemp(prefix="rvh-batch-")
+        # The sandbox's uids must pass through (to the private kit inside,
+        # whose own folder lets only this grader's runs in) but not list it.
+        os.chmod(work, 0o711)
+        _grade_into(row, entry, args, limit, keep, work, t0)
     except Exception as e:      # noqa: BLE001: a grader bug is this row's error, not the batch's
         row.status = "error"
         row.notes.append(f"grader error: {type(e).__name__}: {e}")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if work:
+            ownership.rmtree_quiet(work)
         row.seconds = time.monotonic() - t0
     return row
 
 
-def _grade_into(row, entry, args, limit, keep, work):
+def _grade_into(row, entry, args, limit, keep, work, t0):
     subdir = entry.path
     if entry.kind != "folder":
         subdir = os.path.join(work, "submission")
         try:
-            skipped = archive.extract(entry.path, subdir)
+            # Unpacking counts against the submission's time limit.
+            skipped = archive.extract(entry.path, subdir, deadline=t0 + limit)
         except archive.ArchiveError as e:
             row.notes.append(f"bad archive: {e}")
+            if "time limit" in str(e):
+                row.status = "timeout"
             return
+        os.chmod(subdir, 0o700)     # the student's files: for the grader only
         if skipped:
             row.notes.append(f"archive: {len(skipped)} link(s)/special file(s) not unpacked")
     result_json = os.path.join(work, "result.json")
     logs = os.path.join(keep, "logs") if keep else None
-    code, out = _run_grader(_grader_cmd(args, subdir, result_json, work, logs), limit)
+    left = max(1.0, limit - (time.monotonic() - t0))
+    code, out = _run_grader(_grader_cmd(args, subdir, result_json, work, logs), left)
     if keep:
         with open(os.path.join(keep, "report.txt"), "wb") as f:
             f.write(out)
@@ -212,6 +226,9 @@ def _fill(row, result):
         row.notes.append(f"{sum(n for _, n in suspicious)} suspicious line(s) (no nonce) in "
                          f"{len(suspicious)} test(s), first {suspicious[0][0]}")
     row.total = result["score"]
+    box = result.get("sandbox") or {}
+    row.sandbox = box.get("mode", "") + (" (missing: " + "; ".join(box["missing"]) + ")"
+                                         if box.get("missing") else "")
     sub = result.get("submission") or {}
     if sub.get("modified"):
         row.notes.append("modified protected files: " + " ".join(sub["modified"][:10]))
@@ -230,8 +247,10 @@ def _fill(row, result):
 
 
 def csv_cell(value):
-    """A spreadsheet must not run a student's text as a formula."""
-    s = "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+    """A spreadsheet must not run a student's text as a formula, nor show
+    control characters (grader/sanitize.py)."""
+    s = "" if value is None else (f"{value:g}" if isinstance(value, float)
+                                  else sanitize.line(value))
     return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
 
 
@@ -239,15 +258,23 @@ def write_csv(path, labs, rows):
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["student", *[f"{lab.dirname} ({lab.points:g})" for lab in labs],
-                f"total ({sum(lab.points for lab in labs):g})", "status", "seconds", "notes"])
+                f"total ({sum(lab.points for lab in labs):g})", "status", "seconds", "sandbox",
+                "notes"])
     for r in sorted(rows, key=lambda r: r.name):
         w.writerow([csv_cell(r.name), *[csv_cell(r.scores.get(lab.dirname)) for lab in labs],
-                    csv_cell(r.total), r.status, f"{r.seconds:.1f}",
+                    csv_cell(r.total), r.status, f"{r.seconds:.1f}", csv_cell(r.sandbox),
                     csv_cell("; ".join(r.notes))])
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8", newline="") as f:
         f.write(buf.getvalue())
     os.replace(tmp, path)
+
+
+def _write_csv_or_say(path, labs, rows):
+    try:
+        write_csv(path, labs, rows)
+    except OSError as e:
+        print(f"grader batch: cannot write {path}: {e}", file=sys.stderr)
 
 
 def main(args):
@@ -266,9 +293,22 @@ def main(args):
             print(f"grader batch: no lab {args.lab!r}", file=sys.stderr)
             return 2
         labs = [lab]
+    try:
+        box = sandbox.detect()
+    except sandbox.SandboxError as e:
+        print(f"grader batch: {e}", file=sys.stderr)
+        return 2
+    print(box.summary())
+    if box.mode != "bwrap" and os.stat(args.submissions).st_mode & 0o005:
+        print(f"! {args.submissions} is open to other users: without bubblewrap, one "
+              "student's code could read the others' submissions (chmod o-rwx it)")
+    if args.require_sandbox and not box.full:
+        print("grader batch: --require-sandbox: this machine cannot give the full sandbox "
+              "(bubblewrap with user namespaces): not grading", file=sys.stderr)
+        return 2
     entries, skipped = discover(args.submissions)
     for name in skipped:
-        print(f"skipped {name}: not a folder or a .zip/.tar.gz/.tgz/.tar archive")
+        print(f"skipped {sanitize.line(name)}: not a folder or a .zip/.tar.gz/.tgz/.tar archive")
     limit = args.submission_timeout or time_limit(labs)
     jobs = max(1, args.jobs)
     print(f"Grading {len(entries)} submission(s), {jobs} at a time "
@@ -278,18 +318,23 @@ def main(args):
 
     def one(entry):
         keep = None
-        if args.out:
-            keep = os.path.join(args.out, entry.name)
-            shutil.rmtree(keep, ignore_errors=True)
-            os.makedirs(keep, exist_ok=True)
-        row = grade_one(entry, args, limit, keep)
+        try:
+            if args.out:
+                keep = os.path.join(args.out, entry.name)
+                ownership.rmtree_quiet(keep)
+                os.makedirs(keep, exist_ok=True)
+            row = grade_one(entry, args, limit, keep)
+        except Exception as e:      # noqa: BLE001: never the whole batch
+            row = Row(entry.name)
+            row.notes.append(f"grader error: {type(e).__name__}: {e}")
         with lock:
             rows.append(row)
-            write_csv(args.csv, labs, rows)
+            _write_csv_or_say(args.csv, labs, rows)
             score = "-" if row.total is None else f"{row.total:g}"
-            print(f"[{len(rows)}/{len(entries)}] {row.name:<24} {score:>6}/"
+            print(f"[{len(rows)}/{len(entries)}] {sanitize.line(row.name):<24} {score:>6}/"
                   f"{sum(lab.points for lab in labs):g}  {row.status:<8} {row.seconds:5.1f}s"
-                  + (f"  {'; '.join(row.notes)[:100]}" if row.notes else ""), flush=True)
+                  + (f"  {sanitize.line('; '.join(row.notes))[:100]}" if row.notes else ""),
+                  flush=True)
         return row
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -299,7 +344,9 @@ def main(args):
             pool.shutdown(wait=False, cancel_futures=True)
             stop_all()
             raise
-    write_csv(args.csv, labs, rows)
+        finally:
+            with lock:
+                _write_csv_or_say(args.csv, labs, rows)
     bad = sum(1 for r in rows if r.status != "ok")
     print(f"{len(rows)} graded into {args.csv} in {time.monotonic() - t0:.1f} s"
           + (f"; {bad} could not be graded fully (see status and notes)" if bad else ""))

@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 
-from . import guestload, labspec, qemu
+from . import guestload, labspec
 
 ROOT = labspec.ROOT
 QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
@@ -67,10 +67,12 @@ def sh(cmd, **kw):
 
 
 def build():
-    for extra in (["BENCH=1"], []):
-        r = sh(["make", "-s", "LAB=10", "SOLUTION=1"] + extra, capture_output=True, text=True)
-        if r.returncode:
-            sys.stderr.write(r.stdout + r.stderr)
+    from .build import sandboxed_make
+    for extra, folder in ((["BENCH=1"], "10-guest-sol-bench"), ([], "10-guest-sol")):
+        ok, out = sandboxed_make(ROOT, ["-s", "LAB=10", "SOLUTION=1", "HOST_ORACLE_SRCS="]
+                                 + extra, os.path.join(ROOT, "build", folder))
+        if not ok:
+            sys.stderr.write(out)
             sys.exit("bench: build failed: make LAB=10 SOLUTION=1 " + " ".join(extra))
 
 
@@ -83,7 +85,8 @@ def run_bench(test):
     cmd = [QEMU, "-machine", "virt", "-nographic", "-bios", "default", "-no-reboot",
            "-cpu", "rv64", "-smp", "1", "-m", "256M", "-icount", "shift=0,sleep=off",
            "-kernel", BENCH_ELF, "-append", f"test={test} nonce={NONCE}"]
-    res = qemu.run(cmd, timeout=60)
+    from .grade import sandboxed_qemu
+    res = sandboxed_qemu(cmd, 60, ROOT, 256 << 20, 1)
     if "hyp: shutdown (ok)" not in res.text:
         sys.stderr.write(res.text[-3000:])
         sys.exit(f"bench: scenario {test} did not end cleanly")

@@ -1,11 +1,11 @@
 """Build a lab image with the kit's Makefile."""
 
 import os
-import re
+import shutil
 import signal
 import subprocess
 
-from . import qemu
+from . import deps, labspec, qemu, sandbox, sanitize, symbols
 
 # Every variable that picks the sources is set explicitly: a grader started
 # by make (make grade SKELETON=1) passes its own command-line variables on
@@ -19,10 +19,11 @@ VARIANT_NAMES = {"student": "your files", "sol": "solutions",
 BUILD_TIMEOUT = 300
 OUTPUT_KEPT = 64 * 1024         # characters of compiler output kept for the report
 
-# Limits for building code we do not trust (grade --submission): a source
-# that makes the compiler read /dev/zero or emit a huge object stops here.
+# Every build runs in the sandbox (grader/sandbox.py) with its limits
+# (sandbox.BUILD_LIMITS: a source that makes the compiler read /dev/zero or
+# emit a huge object stops there); code we do not trust (grade --submission)
+# also gets a shorter time limit and an audit of what the tools read.
 UNTRUSTED_TIMEOUT = 120
-UNTRUSTED_ULIMITS = "ulimit -v 4194304 -f 262144 -t 120"   # 4 GiB, 256 MiB files, 120 s CPU
 
 
 class BuildResult:
@@ -36,32 +37,81 @@ def kernel_path(root, lab, variant):
     return os.path.join(root, "build", f"{lab.dirname}-{variant}", "hyp.elf")
 
 
+def shared_readonly(root):
+    """What a sandbox over the kit root also sees, read-only: the instructor
+    kit's cached Linux kernel (build/linux/) at the same place in a private
+    kit, which has none of its own."""
+    src = os.path.join(labspec.ROOT, "build", "linux")
+    dst = os.path.join(root, "build", "linux")
+    if os.path.isdir(src) and os.path.realpath(src) != os.path.realpath(dst):
+        return [(src, dst)]
+    return []
+
+
 def build(root, lab, variant, extra_make_args=(), untrusted=False):
-    """make LAB=n in root. untrusted: resource limits, a shorter timeout, and
-    an audit of what the compiler read (audit_deps)."""
-    cmd = ["make", "--no-print-directory", "-C", root, "build", f"LAB={lab.number}",
-           *VARIANT_ARGS[variant], *extra_make_args]
-    timeout = BUILD_TIMEOUT
-    if untrusted:
-        cmd = ["bash", "-c", UNTRUSTED_ULIMITS + ' && exec "$@"', "build", *cmd]
-        timeout = UNTRUSTED_TIMEOUT
-    ok, out = _run(cmd, timeout)
+    """make LAB=n in root, in the sandbox: only build/<lab>-<variant>/ is
+    writable. untrusted: a shorter timeout, and an audit of what the
+    compiler read (audit_deps)."""
     kernel = kernel_path(root, lab, variant)
-    if ok and untrusted:
-        outside = audit_deps(root, os.path.dirname(kernel))
+    # HOST_ORACLE_SRCS=: the grader judges host tests with an oracle it
+    # builds from its own kit (grader/oracle.py), not with one from here.
+    cmd = ["make", "--no-print-directory", "-C", root, "build", f"LAB={lab.number}",
+           *VARIANT_ARGS[variant], "HOST_ORACLE_SRCS=", *extra_make_args]
+    timeout = UNTRUSTED_TIMEOUT if untrusted else BUILD_TIMEOUT
+    build_dir = os.path.dirname(kernel)
+    try:
+        with sandbox.detect().jail(root, writable=[build_dir],
+                                   readonly=shared_readonly(root)) as j:
+            tmp = j.make_tmpdir()
+            ok, out = _run(j.wrap(cmd), timeout, env=j.env, cwd=j.cwd)
+            shutil.rmtree(tmp, ignore_errors=True)
+    except (sandbox.SandboxError, OSError) as e:
+        return BuildResult(False, kernel, f"grader: cannot sandbox the build: {e}")
+    if untrusted:
+        outside = deps.audit(root, build_dir) or deps.paths_in_output(root, out)
         if outside:
+            # Not a word of the compiler's output: it may quote those files.
+            return BuildResult(False, kernel, "grader: build refused: the sources read files "
+                               "outside the kit (their contents are not shown): "
+                               + ", ".join(outside[:5]))
+    if ok or os.path.isfile(kernel):        # a failed host build: say why too
+        refused = symbol_check(root, lab, variant, build_dir)
+        if refused:
             ok = False
-            out += ("\ngrader: build refused: the sources read files outside the kit: "
-                    + ", ".join(outside[:5]))
+            out += "\ngrader: build refused by the symbol check:\n" + \
+                "\n".join("  " + p for p in refused[:20])
     return BuildResult(ok and os.path.isfile(kernel), kernel, out)
 
 
-def _run(cmd, timeout):
+def sandboxed_make(root, make_args, build_dir, timeout=BUILD_TIMEOUT):
+    """make ARGS in root, in the sandbox, build_dir writable (the
+    instructors' images of make bench and make fuzz). (ok, output)."""
+    cmd = ["make", "--no-print-directory", "-C", root, *make_args]
+    try:
+        with sandbox.detect().jail(root, writable=[build_dir],
+                                   readonly=shared_readonly(root)) as j:
+            j.make_tmpdir()
+            return _run(j.wrap(cmd), timeout, env=j.env, cwd=j.cwd)
+    except (sandbox.SandboxError, OSError) as e:
+        return False, f"grader: cannot sandbox the build: {e}"
+
+
+def symbol_check(root, lab, variant, build_dir):
+    """grader/symbols.py on the image just built: what its student objects
+    define and use that their labs do not allow (an empty list: nothing)."""
+    try:
+        labs = [other for other in labspec.load_labs(root) if other.number <= lab.number]
+    except labspec.SpecError as e:
+        return [f"the kit's lab files cannot be read: {e}"]
+    return symbols.check(root, build_dir, labs, lab, variant)
+
+
+def _run(cmd, timeout, env=None, cwd=None):
     """Run a build in its own process group, registered so that Ctrl-C or a
     SIGTERM of the grader stops it; kill the whole group at the timeout."""
     try:
         proc = qemu.start_tracked(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT)
+                                  stderr=subprocess.STDOUT, env=env, cwd=cwd)
     except OSError as e:
         return False, f"cannot run make: {e}"
     if proc is None:
@@ -69,7 +119,7 @@ def _run(cmd, timeout):
     try:
         data, _ = proc.communicate(timeout=timeout)
         ok = proc.returncode == 0
-        out = data.decode("utf-8", "replace")
+        out = sanitize.raw(data)
     except subprocess.TimeoutExpired:
         _killpg(proc)
         try:
@@ -88,42 +138,3 @@ def _killpg(proc):
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-
-
-def _dep_paths(text):
-    """The file names in a make dependency file written by gcc -MMD."""
-    text = text.replace("\\\n", " ")
-    paths = []
-    for line in text.splitlines():
-        _, sep, deps = line.partition(": ")
-        if not sep:
-            deps = line[:-1] if line.endswith(":") else ""
-        for word in re.split(r"(?<!\\)\s+", deps.strip()):
-            if word:
-                paths.append(word.replace("\\ ", " "))
-    return paths
-
-
-def audit_deps(root, build_dir):
-    """Files the compiler read that lie outside root, from the .d files it
-    wrote (gcc -MMD lists every header a source included, by the path it
-    was found at). A student file that includes "/elsewhere/solution.c" or
-    "../../../../x" shows up here. A tripwire, not a sandbox: see
-    docs/instructors.md."""
-    real_root = os.path.realpath(root)
-    outside = []
-    for dirpath, _, files in os.walk(build_dir):
-        for name in files:
-            if not name.endswith(".d"):
-                continue
-            try:
-                with open(os.path.join(dirpath, name), encoding="utf-8",
-                          errors="replace") as f:
-                    deps = _dep_paths(f.read())
-            except OSError:
-                continue
-            for p in deps:
-                full = os.path.realpath(os.path.join(root, p))
-                if not (full == real_root or full.startswith(real_root + os.sep)):
-                    outside.append(p)
-    return sorted(set(outside))

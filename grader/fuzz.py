@@ -27,7 +27,6 @@ neither timed out nor flooded. The same seed gives the same run.
 import argparse
 import os
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -58,22 +57,21 @@ def available():
     return os.path.isdir(FUZZ_DIR)
 
 
+def _make(args, build_dir):
+    """make ARGS in the sandbox; an error message or None."""
+    from .build import sandboxed_make
+    ok, out = sandboxed_make(ROOT, ["-s", *args], os.path.join(ROOT, "build", build_dir))
+    return None if ok else (out[-3000:] or "make failed")
+
+
 def build():
     """make LAB=10 SOLUTION=1 FUZZ=1; returns an error message or None."""
-    r = subprocess.run(["make", "-s", "LAB=10", "SOLUTION=1", "FUZZ=1"], cwd=ROOT,
-                       capture_output=True, text=True)
-    if r.returncode:
-        return (r.stdout + r.stderr)[-3000:] or "make failed"
-    return None
+    return _make(["LAB=10", "SOLUTION=1", "FUZZ=1"], "10-guest-sol-fuzz")
 
 
 def build_smp():
     """make LAB=8 SOLUTION=1 FUZZ=smp; returns an error message or None."""
-    r = subprocess.run(["make", "-s", "LAB=8", "SOLUTION=1", "FUZZ=smp"], cwd=ROOT,
-                       capture_output=True, text=True)
-    if r.returncode:
-        return (r.stdout + r.stderr)[-3000:] or "make failed"
-    return None
+    return _make(["LAB=8", "SOLUTION=1", "FUZZ=smp"], "08-hsm-sol-fuzz-smp")
 
 
 def hart_ops(ops):
@@ -141,7 +139,9 @@ def run_one(test, seed, ops, timeout=None):
     cmd = [QEMU, "-machine", "virt", "-nographic", "-bios", "default", "-no-reboot",
            "-cpu", "rv64", "-smp", smp, "-m", mem, "-kernel", elf,
            "-append", f"test={test} nonce={NONCE} seed={seed:#x} ops={boot_ops}"]
-    run.res = qemu.run(cmd, timeout=timeout or default_timeout(ops), cap=OUTPUT_CAP)
+    from .grade import sandboxed_qemu
+    run.res = sandboxed_qemu(cmd, timeout or default_timeout(ops), ROOT,
+                             labspec.parse_mem(mem), int(smp), cap=OUTPUT_CAP)
     run.checks = [(n, s == "PASS", d) for n, s, d in CHECK_RE.findall(run.res.text)]
     run.facts = FACT_RE.findall(run.res.text)
     return run

@@ -6,7 +6,7 @@ import secrets
 import shutil
 
 from . import build as buildmod
-from . import evaluate, guestload, labspec, linux, qemu
+from . import evaluate, guestload, labspec, linux, oracle, qemu, sandbox
 
 QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
 
@@ -62,12 +62,63 @@ def qemu_command(test, kernel, params):
 
 
 def host_command(kernel, params):
-    """A host-side unit test: the program the Makefile built next to the image."""
-    return [os.path.join(os.path.dirname(kernel), "host-test"), params["nonce"],
-            f"{params['seed']:#x}"]
+    """A host-side unit test, as one would type it: the lab's oracle (kit
+    files only) around the program built with the student's files."""
+    d = os.path.dirname(kernel)
+    return oracle.command(os.path.join(d, "host-oracle"), [os.path.join(d, "host-test")],
+                          params)
 
 
-def run_test(test, kernel, variant, logdir):
+def kit_of(kernel):
+    """The kit root of an image at ROOT/build/<lab>-<variant>/hyp.elf (None
+    when the image is elsewhere)."""
+    d = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(kernel))))
+    return d if os.path.basename(os.path.dirname(os.path.dirname(kernel))) == "build" \
+        and os.path.isdir(d) else None
+
+
+def _error_run(text):
+    res = qemu.RunResult()
+    res.error = text
+    return res
+
+
+def sandboxed_run(test, cmd, root, steps, params=None):
+    """qemu.run(cmd) in a sandbox over the kit root (read-only). A host test
+    (cmd from host_command): only the program with the student's code is
+    sandboxed; the lab's oracle, built from the instructor's kit, runs it."""
+    from .build import shared_readonly
+    if test.host:
+        judge, why = oracle.oracle_for(test.lab)
+        if not judge:
+            return _error_run(why)
+        cmd = cmd[cmd.index("--") + 1:]
+    if not shutil.which(cmd[0], path=None if os.sep in cmd[0] else sandbox.BASE_ENV["PATH"]):
+        return _error_run(f"cannot start {cmd[0]}: not found or not executable")
+    limits = sandbox.run_limits(test.timeout, labspec.parse_mem(test.mem), test.smp)
+    try:
+        with sandbox.detect().jail(root, readonly=shared_readonly(root) if root else [],
+                                   limits=limits) as j:
+            wrapped = j.wrap(cmd)
+            if test.host:
+                wrapped = oracle.command(judge, wrapped, params)
+            return qemu.run(wrapped, test.timeout, steps=steps, env=j.env, cwd=j.cwd)
+    except (sandbox.SandboxError, OSError) as e:
+        return _error_run(f"cannot sandbox the run: {e}")
+
+
+def sandboxed_qemu(cmd, timeout, root, mem_bytes, smp, cap=qemu.OUTPUT_CAP):
+    """qemu.run(cmd) in the sandbox over root, for the instructors' tools
+    (make bench, make fuzz)."""
+    limits = sandbox.run_limits(timeout, mem_bytes, smp)
+    try:
+        with sandbox.detect().jail(root, limits=limits) as j:
+            return qemu.run(j.wrap(cmd), timeout, cap=cap, env=j.env, cwd=j.cwd)
+    except (sandbox.SandboxError, OSError) as e:
+        return _error_run(f"cannot sandbox the run: {e}")
+
+
+def run_test(test, kernel, variant, logdir, root=None):
     out = TestOutcome(test, variant)
     params = run_params(test)
     steps = [{k: evaluate.render(v, params) if isinstance(v, str) else v
@@ -78,7 +129,7 @@ def run_test(test, kernel, variant, logdir):
         out.params = params
         out.status, out.note = "ERROR", str(e)
         return out
-    run = qemu.run(cmd, test.timeout, steps=steps)
+    run = sandboxed_run(test, cmd, root or kit_of(kernel), steps, params)
     parsed = evaluate.Parsed(run.text, params["nonce"])
     out.run, out.parsed, out.params = run, parsed, params
     out.results = [evaluate.evaluate_check(c, parsed, run, params) for c in test.checks]
@@ -215,7 +266,7 @@ def grade(root, labs, variant, jobs, on_test_done=None, tag="", untrusted=False)
         futs, futs_test = {}, {}
         for o, test in work:
             fut = pool.submit(run_test, test, o.build.kernel, variant,
-                              logdir_for(root, o.lab, variant, tag))
+                              logdir_for(root, o.lab, variant, tag), root)
             futs[fut], futs_test[fut] = o, test
         try:
             for fut in concurrent.futures.as_completed(futs):

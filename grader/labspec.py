@@ -33,6 +33,10 @@ may run the same scenario under different names, for example a hidden test
 seed or timeout. The template {test} is the scenario too, since it is what
 the harness sees.
 
+A lab may also give "symbols": {"define": [...], "use": [...]}: names its
+student files may define or use beyond what grader/symbols.py derives from
+the kit (the symbol check of every build).
+
 "host": true makes a test run the lab's host-side unit-test program
 (build/<lab>-<variant>/host-test, built by the Makefile from test/host/ and
 the lab's pure-C student files) instead of QEMU, as `host-test NONCE SEED`;
@@ -175,6 +179,7 @@ class Lab:
         self.student_files = _req(d, "student_files", list, where)
         if not all(isinstance(f, str) for f in self.student_files):
             raise SpecError(f"{where}: 'student_files' must be a list of file names")
+        self.symbols = _symbols(_opt(d, "symbols", dict, where, {}), f"{where}: 'symbols'")
         self.tests = [Test(t, self, f"{where}, test {i + 1}")
                       for i, t in enumerate(_req(d, "tests", list, where))]
         names = [t.name for t in self.tests]
@@ -185,6 +190,19 @@ class Lab:
     @property
     def points(self):
         return sum(t.points for t in self.tests)
+
+
+def _symbols(d, where):
+    """"symbols": {"define": [names], "use": [names]}: what the lab's
+    student files may define and use beyond what grader/symbols.py derives."""
+    _no_unknown_keys(d, {"define", "use"}, where)
+    for key in ("define", "use"):
+        names = d.get(key, [])
+        if not isinstance(names, list) or not all(
+                isinstance(n, str) and re.fullmatch(r"[A-Za-z_.$][A-Za-z0-9_.$]*", n)
+                for n in names):
+            raise SpecError(f"{where}: '{key}' must be a list of symbol names")
+    return {k: list(d.get(k, [])) for k in ("define", "use")}
 
 
 def _req(d, key, typ, where):

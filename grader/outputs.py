@@ -1,9 +1,11 @@
 """Machine-readable reports besides --json: JUnit XML (--junit), a Markdown
-summary (--markdown, for $GITHUB_STEP_SUMMARY) and Gradescope's
-results.json (--gradescope, rewritten as each test finishes).
+summary (--markdown, for $GITHUB_STEP_SUMMARY), Gradescope's results.json
+(--gradescope, rewritten as each test finishes) and PrairieLearn's
+(--prairielearn, external grader). Each says which sandbox was used.
 
-Everything a student's code printed is untrusted text: it is clipped, and
-escaped for the format it lands in (XML, Markdown/HTML).
+Everything a student's code printed is untrusted text: it is cleaned
+(grader/sanitize.py), clipped, and escaped for the format it lands in
+(XML, Markdown/HTML).
 """
 
 import html
@@ -13,7 +15,7 @@ import re
 import tempfile
 import xml.etree.ElementTree as ET
 
-from . import report
+from . import report, sandbox, sanitize
 from .evaluate import clip
 
 OUTPUT_MAX = 4000       # characters of text per test in Gradescope/JUnit
@@ -53,14 +55,18 @@ _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_text(s):
-    return _XML_BAD.sub("\ufffd", str(s))
+    return _XML_BAD.sub("\ufffd", sanitize.text(s))
 
 
 def junit_tree(outcomes):
     suites = ET.Element("testsuites", name=TITLE)
     total = failures = errors = 0
+    box = sandbox.detect()
     for o in outcomes:
         suite = ET.SubElement(suites, "testsuite", name=o.lab.dirname)
+        props = ET.SubElement(suite, "properties")
+        ET.SubElement(props, "property", name="sandbox", value=box.mode)
+        ET.SubElement(props, "property", name="sandbox_summary", value=box.summary())
         nfail = nerr = 0
         time = 0.0
         for t in o.tests:
@@ -111,14 +117,17 @@ STATUS_MARK = {"PASS": "✅", "PARTIAL": "🟡"}
 
 def md_cell(s):
     """Untrusted text inside a table cell: HTML-escaped, one line, no pipes."""
-    s = html.escape(str(s), quote=False).replace("|", "&#124;").replace("`", "&#96;")
+    s = html.escape(sanitize.text(s), quote=False).replace("|", "&#124;").replace("`", "&#96;")
     return " ".join(s.split())
 
 
 def markdown(outcomes, submission=None):
     total = sum(o.score for o in outcomes)
     maxtotal = sum(o.max for o in outcomes)
+    box = sandbox.detect()
     out = [f"## {TITLE}: {total:g}/{maxtotal:g}", ""]
+    out += [("" if box.full else "> **") + md_cell(box.summary()) + ("" if box.full else "**"),
+            ""]
     if submission is not None and submission.tampered:
         out += [f"> **{len(submission.modified)} protected file(s) modified, "
                 f"{len(submission.added)} added: ignored, the kit's copies were used.**", ""]
@@ -141,7 +150,8 @@ def markdown(outcomes, submission=None):
             out += ["", "<details><summary>what went wrong</summary>", ""]
             for t in failed:
                 out += [f"**{md_cell(t.test.name)}**", "",
-                        "<pre>" + html.escape(clip("\n".join(failure_lines(t)), OUTPUT_MAX),
+                        "<pre>" + html.escape(sanitize.text(clip("\n".join(failure_lines(t)),
+                                                                 OUTPUT_MAX)),
                                               quote=False) + "</pre>", ""]
             out.append("</details>")
     out.append("")
@@ -160,7 +170,7 @@ def _atomic_write_json(path, data):
     fd, tmp = tempfile.mkstemp(prefix=".results-", dir=d)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1)
+            json.dump(sanitize.tree(data), f, indent=1)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -178,9 +188,10 @@ class GradescopeWriter:
 
     def __init__(self, path, labs, preamble=()):
         self.path = path
-        self.labs = labs
+        self.labs = labs or []
         self.preamble = list(preamble)      # text for the top-level "output"
         self.done = {}                      # id(test) -> TestOutcome
+        self.stopped = None                 # why grading stopped before the end
         self.write()
 
     def test_done(self, _lab_outcome, t):
@@ -191,6 +202,12 @@ class GradescopeWriter:
         for o in outcomes:
             for t in o.tests:
                 self.done[id(t.test)] = t
+        self.write(final=True)
+
+    def fail(self, why):
+        """Grading could not go on: the finished tests keep their scores,
+        the others say "not run", the output says what happened."""
+        self.stopped = why
         self.write(final=True)
 
     def _entry(self, lab, i, test):
@@ -212,12 +229,105 @@ class GradescopeWriter:
         tests = [self._entry(lab, i, test) for lab in self.labs
                  for i, test in enumerate(lab.tests)]
         score = sum(e["score"] for e in tests)
-        output = self.preamble + ([] if final else
+        box = sandbox.detect()
+        output = [box.summary()] + self.preamble + ([] if final else
                                   ["(grading in progress: the results below are partial)"])
+        if self.stopped:
+            output.append(f"The autograder stopped before the end: {self.stopped}. "
+                          "Tell the course staff.")
         _atomic_write_json(self.path, {
             "score": score,
             "output": "\n".join(output),
             # The grader's stdout names hidden tests and their failures.
             "stdout_visibility": "hidden",
             "tests": tests,
+            "extra_data": {"sandbox": box.to_json()},
         })
+
+
+# ---- PrairieLearn ------------------------------------------------------------
+
+class PrairieLearnWriter:
+    """PrairieLearn's external-grader results.json (/grade/results/), written
+    once at the end: score 0-1, one entry per test with points and what
+    went wrong. "gradable": false when the submission could not be graded
+    at all (none of the lab's files in it, or the grader could not run):
+    PrairieLearn then does not count the attempt."""
+
+    def __init__(self, path, labs):
+        self.path = path
+        self.labs = labs or []
+        self.preamble = []
+
+    def _test(self, t):
+        head = f"{t.status}: {t.score:g}/{t.max:g}"
+        failed = [] if t.passed else failure_lines(t)
+        return {"name": f"Lab {t.test.lab.number} ({t.test.lab.name}): {t.test.name}",
+                "description": t.test.description, "points": t.score, "max_points": t.max,
+                "message": head + ("" if t.passed else " - " + (failed[0] if failed else "")),
+                "output": clip("\n".join([head] + failed), OUTPUT_MAX)}
+
+    def finish(self, outcomes, sub=None):
+        total = sum(o.score for o in outcomes)
+        maxtotal = sum(o.max for o in outcomes)
+        if sub is not None and not sub.used:
+            return self.fail("the submission holds none of the lab's files "
+                             f"({', '.join(sub.missing[:5])}...)")
+        box = sandbox.detect()
+        _atomic_write_json(self.path, {
+            "gradable": True,
+            "score": round(total / maxtotal, 6) if maxtotal else 0,
+            "message": f"{total:g}/{maxtotal:g} points",
+            "output": "\n".join([box.summary()] + self.preamble),
+            "tests": [self._test(t) for o in outcomes for t in o.tests],
+            "sandbox": box.to_json(),
+        })
+
+    def fail(self, why):
+        _atomic_write_json(self.path, {
+            "gradable": False, "score": 0,
+            "message": f"This submission could not be graded: {why}",
+            "output": "\n".join(self.preamble + [f"not graded: {why}"]), "tests": []})
+
+
+class Platforms:
+    """The course platforms' result files asked for on the command line
+    (--gradescope, --prairielearn): each gets a results file whatever
+    happens, written by the grader after every sandboxed process is gone."""
+
+    def __init__(self, args, labs):
+        self.gs = GradescopeWriter(args.gradescope, labs) if args.gradescope else None
+        self.pl = PrairieLearnWriter(args.prairielearn, labs) \
+            if getattr(args, "prairielearn", None) else None
+        self.refusal = None         # why the grader would not grade (said in the files)
+
+    def set_labs(self, labs):
+        for w in (self.gs, self.pl):
+            if w:
+                w.labs = labs
+        if self.gs:
+            self.gs.write()
+
+    def preamble(self, lines):
+        for w in (self.gs, self.pl):
+            if w:
+                w.preamble = list(lines)
+
+    def test_done(self, lab_outcome, t):
+        if self.gs:
+            self.gs.test_done(lab_outcome, t)
+
+    def finish(self, outcomes, sub=None):
+        if self.gs:
+            self.gs.finish(outcomes)
+        if self.pl:
+            self.pl.finish(outcomes, sub)
+
+    def fail(self, why):
+        why = sanitize.line(why)
+        for w in (self.gs, self.pl):
+            if w:
+                try:
+                    w.fail(why)
+                except OSError:
+                    pass

@@ -12,6 +12,8 @@ import subprocess
 import threading
 import time
 
+from . import sanitize
+
 OUTPUT_CAP = 512 * 1024        # bytes kept; past this the run is stopped
 KILL_GRACE = 2.0               # seconds to wait for the reader after a kill
 
@@ -33,16 +35,11 @@ class RunResult:
         return not (self.timed_out or self.flooded or self.error) and self.exit_code is not None
 
 
-# C0 controls except tab and newline, DEL, and the C1 controls (U+0080-U+009F:
-# U+009B is a terminal's CSI, as dangerous as ESC when the report is printed).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def clean_text(raw):
-    """Bytes from a serial port -> printable text: bad UTF-8 and control
-    characters (except newline and tab) are replaced, CR dropped."""
-    text = raw.decode("utf-8", errors="replace").replace("\r", "")
-    return _CONTROL.sub("\ufffd", text)
+    """Bytes from a serial port -> printable text (grader/sanitize.py): bad
+    UTF-8, control and bidirectional characters replaced, CRLF and lone CR
+    made line ends."""
+    return sanitize.raw(raw)
 
 
 def _kill_group(proc):
@@ -88,7 +85,7 @@ def untrack(proc):
         _live.discard(proc.pid)
 
 
-def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None):
+def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None, env=None):
     """Run cmd (a QEMU command line) and return a RunResult.
 
     steps: input to send, [{"wait": REGEX, "send": TEXT}, ...] in order;
@@ -104,7 +101,7 @@ def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None):
         try:
             proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if steps else subprocess.DEVNULL,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    start_new_session=True, cwd=cwd)
+                                    start_new_session=True, cwd=cwd, env=env)
         except OSError as e:
             res.error = f"cannot start {cmd[0]}: {e.strerror or e}"
             return res

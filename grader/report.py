@@ -4,6 +4,7 @@ import json
 import os
 import sys
 
+from . import sandbox, sanitize
 from .build import VARIANT_NAMES
 
 USE_COLOR = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
@@ -30,7 +31,7 @@ def print_lab_header(o):
     print(f"\n== Lab {lab.number}: {lab.name} - {lab.title} [{VARIANT_NAMES[o.variant]}]")
     if not o.build.ok:
         print(color("BUILD", "   build FAILED:"))
-        lines = [ln for ln in o.build.output.splitlines() if ln.strip()]
+        lines = [ln for ln in sanitize.text(o.build.output).splitlines() if ln.strip()]
         for ln in lines[-25:]:
             print("   | " + ln)
 
@@ -58,7 +59,7 @@ def print_test(t, root, verbose=False):
     if t.status == "BUILD":
         return
     if t.note:
-        print(f"      ! {t.note}")
+        print(f"      ! {sanitize.line(t.note)}")
     if not t.passed or verbose:
         for r in t.results:
             if r.ok and not verbose:
@@ -66,8 +67,8 @@ def print_test(t, root, verbose=False):
             mark = "ok" if r.ok else "x "
             print(f"      {mark} {r.check.name} ({r.check.points:g} pts)")
             if not r.ok:
-                print(f"         expected: {'; '.join(r.expected)}")
-                print(f"         saw:      {'; '.join(r.saw)}")
+                print(f"         expected: {sanitize.line('; '.join(r.expected))}")
+                print(f"         saw:      {sanitize.line('; '.join(r.saw))}")
                 if r.check.hint:
                     print(f"         hint:     {r.check.hint}")
         if not t.passed:
@@ -80,15 +81,15 @@ def print_test(t, root, verbose=False):
             if shown:
                 print("         " + ("trap dump:" if dump else "last lines of output:"))
                 for ln in shown:
-                    print("         | " + ln[:150])
+                    print("         | " + sanitize.line(ln[:150]))
     if t.parsed and t.parsed.suspicious:
         for line in t.parsed.suspicious[:SUSPICIOUS_SHOWN]:
-            print(f"         suspicious: {line[:120]!r}")
+            print(f"         suspicious: {sanitize.line(repr(line[:120]))}")
     if t.log and (not t.passed or verbose):
         print(f"         log:      {rel(t.log, root)}")
     if verbose and t.run:
         print("      --- serial output ---")
-        for ln in t.run.text.splitlines():
+        for ln in sanitize.text(t.run.text).splitlines():
             print("      | " + ln)
 
 
@@ -135,7 +136,8 @@ def to_json(outcomes, root, submission=None):
             } for t in o.tests],
         })
     out = {"score": sum(o.score for o in outcomes),
-           "max_score": sum(o.max for o in outcomes), "labs": labs}
+           "max_score": sum(o.max for o in outcomes), "labs": labs,
+           "sandbox": sandbox.detect().to_json()}
     if submission is not None:
         out["submission"] = submission.to_json()
     return out
@@ -143,4 +145,4 @@ def to_json(outcomes, root, submission=None):
 
 def write_json(path, outcomes, root, submission=None):
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(to_json(outcomes, root, submission), f, indent=2)
+        json.dump(sanitize.tree(to_json(outcomes, root, submission)), f, indent=2)

@@ -15,15 +15,14 @@ as SKIP, and gdb runs against the image of the lab-1 files in labs/.
 import io
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
 import traceback
 import unittest
 
 from . import grade as grademod
-from . import labspec, report
+from . import labspec, report, sandbox
+from . import qemu as qemumod
 
 ROOT = labspec.ROOT
 
@@ -163,15 +162,10 @@ def run_unit_tests(tally):
         print(stream.getvalue()[-4000:])
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def check_gdb(labs, tally):
     """Boot lab 1's reference image halted, attach gdb-multiarch in batch
-    mode, stop at lab_main (common code calls it), and read registers."""
+    mode, stop at lab_main (common code calls it), and read registers; gdb
+    and QEMU in the sandbox like every other run."""
     print("\n[gdb] scripted gdb-multiarch session")
     gdb = os.environ.get("GDB", "gdb-multiarch")
     if not shutil.which(gdb):
@@ -185,42 +179,32 @@ def check_gdb(labs, tally):
     what = "reference" if variant == "sol" else "labs/ (your files)"
     if not tally.case(f"lab 1 {what} image builds for gdb", b.ok, b.output[-300:]):
         return
-    port = free_port()
-    qemu = subprocess.Popen([grademod.QEMU, "-machine", "virt", "-bios", "default",
-                             "-no-reboot", "-display", "none", "-monitor", "none",
-                             "-serial", "null", "-nic", "none", "-kernel", b.kernel,
-                             "-S", "-gdb", f"tcp:127.0.0.1:{port}"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    # QEMU speaks gdb's protocol on its stdin/stdout, started by gdb itself
+    # (target remote | ...): both run in one sandbox, which has no network.
+    qemu = " ".join([grademod.QEMU, "-machine", "virt", "-bios", "default", "-no-reboot",
+                     "-display", "none", "-monitor", "none", "-serial", "null", "-nic", "none",
+                     "-kernel", b.kernel, "-S", "-gdb", "stdio"])
+    cmd = [gdb, "-q", "-batch", "-nx", "-x", os.path.join(ROOT, "common/tools/gdbinit"),
+           "-ex", f"target remote | exec {qemu}", "-ex", "break lab_main",
+           "-ex", "continue", "-ex", "printf \"HARTID=%lu\\n\", $a0",
+           "-ex", "printf \"STVEC=%#lx\\n\", $stvec",
+           "-ex", "printf \"TRAPVEC=%#lx\\n\", &hyp_trapvec",
+           "-ex", "kill", b.kernel]
     try:
-        time.sleep(0.3)
-        cmd = [gdb, "-q", "-batch", "-nx", "-x", os.path.join(ROOT, "common/tools/gdbinit"),
-               "-ex", f"target remote 127.0.0.1:{port}", "-ex", "break lab_main",
-               "-ex", "continue", "-ex", "printf \"HARTID=%lu\\n\", $a0",
-               "-ex", "printf \"STVEC=%#lx\\n\", $stvec",
-               "-ex", "printf \"TRAPVEC=%#lx\\n\", &hyp_trapvec",
-               "-ex", "kill", b.kernel]
-        try:
-            p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, timeout=60)
-            out = p.stdout.decode("utf-8", "replace")
-        except subprocess.TimeoutExpired:
-            out = "gdb did not finish in 60 s"
-        vals = dict(ln.split("=", 1) for ln in out.splitlines()
-                    if ln.startswith(("HARTID=", "STVEC=", "TRAPVEC=")))
-        tally.case("gdb stops at breakpoint lab_main", "Breakpoint 1, lab_main" in out,
-                   out.strip().splitlines()[-3:] if out.strip() else "no output")
-        tally.case("gdb reads a0 (the boot hart id, 0)", vals.get("HARTID") == "0",
-                   f"got {vals.get('HARTID')}")
-        tally.case("gdb reads CSR stvec = hyp_trapvec", bool(vals.get("STVEC")) and
-                   vals.get("STVEC") == vals.get("TRAPVEC"),
-                   f"stvec {vals.get('STVEC')}, hyp_trapvec {vals.get('TRAPVEC')}")
-    finally:
-        try:
-            os.killpg(qemu.pid, 9)
-        except ProcessLookupError:
-            pass
-        qemu.wait()
+        with sandbox.detect().jail(ROOT, limits=sandbox.run_limits(60, 128 << 20)) as j:
+            run = qemumod.run(j.wrap(cmd), 60, env=j.env, cwd=j.cwd)
+        out = run.text if not run.timed_out else "gdb did not finish in 60 s"
+    except (sandbox.SandboxError, OSError) as e:
+        out = f"cannot sandbox gdb: {e}"
+    vals = dict(ln.split("=", 1) for ln in out.splitlines()
+                if ln.startswith(("HARTID=", "STVEC=", "TRAPVEC=")))
+    tally.case("gdb stops at breakpoint lab_main", "Breakpoint 1, lab_main" in out,
+               out.strip().splitlines()[-3:] if out.strip() else "no output")
+    tally.case("gdb reads a0 (the boot hart id, 0)", vals.get("HARTID") == "0",
+               f"got {vals.get('HARTID')}")
+    tally.case("gdb reads CSR stvec = hyp_trapvec", bool(vals.get("STVEC")) and
+               vals.get("STVEC") == vals.get("TRAPVEC"),
+               f"stvec {vals.get('STVEC')}, hyp_trapvec {vals.get('TRAPVEC')}")
 
 
 def main(args):

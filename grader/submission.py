@@ -28,6 +28,8 @@ import re
 import shutil
 import tempfile
 
+from . import ownership, sanitize
+
 KIT_COPY = ("Makefile", "common", "grader", "labs")      # what a private kit holds
 PROTECTED_DIRS = ("labs", "common", "grader")
 PROTECTED_FILES = ("Makefile",)
@@ -35,6 +37,8 @@ JUNK_NAMES = {"__pycache__", ".DS_Store", "__MACOSX", ".git"}
 MAX_STUDENT_FILE = 1 << 20      # a bigger C or assembly file is not a lab answer
 MAX_COMPARED_FILE = 8 << 20
 MAX_FILES = 20000               # files looked at in one submission
+MAX_ENTRIES = 200000            # files and folders looked at
+MAX_TREE_DEPTH = 32             # folders below labs/, common/, grader/ or a lab folder
 MAX_DEPTH = 3                   # "zip of a folder of a folder": how deep labs/ may be
 # Directives that let a source pull in files the grader cannot see:
 # .incbin embeds any file; a system_header pragma hides includes from the
@@ -61,10 +65,15 @@ class Submission:
         return bool(self.modified or self.added)
 
     def to_json(self):
-        return {"path": self.path, "root": self.root, "layout": self.layout,
-                "used": self.used, "unchanged": self.unchanged, "missing": self.missing,
-                "modified": self.modified, "added": self.added,
-                "ignored": [{"path": p, "why": w} for p, w in self.ignored],
+        """For reports: every name cleaned (grader/sanitize.py)."""
+        names = sanitize.line
+        return {"path": names(self.path), "root": names(self.root), "layout": self.layout,
+                "used": [names(p) for p in self.used],
+                "unchanged": [names(p) for p in self.unchanged],
+                "missing": [names(p) for p in self.missing],
+                "modified": [names(p) for p in self.modified],
+                "added": [names(p) for p in self.added],
+                "ignored": [{"path": names(p), "why": names(w)} for p, w in self.ignored],
                 "truncated": self.truncated}
 
 
@@ -103,27 +112,41 @@ def find_root(path, kit_root):
 
 
 def _walk(top, rel_prefix, sub, out):
-    """Regular files under top -> out[rel]; anything else -> sub.ignored."""
-    for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if d not in JUNK_NAMES)
-        rel_dir = os.path.relpath(dirpath, top)
-        for d in list(dirnames):
-            if os.path.islink(os.path.join(dirpath, d)):      # os.walk does not follow it
-                sub.ignored.append((_join(rel_prefix, rel_dir, d), "symbolic link"))
-        for name in sorted(filenames):
-            if name in JUNK_NAMES or name.endswith(".pyc"):
-                continue
-            if len(out) >= MAX_FILES:
+    """Regular files under top -> out[rel]; anything else -> sub.ignored.
+    Without recursion, and at most MAX_TREE_DEPTH folders deep (a tree 1,200
+    folders deep is looked at down to there, and the rest is reported)."""
+    stack = [(top, ".", 0)]
+    seen = 0
+    while stack:
+        dirpath, rel_dir, depth = stack.pop()
+        try:
+            with os.scandir(dirpath) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            sub.ignored.append((_join(rel_prefix, rel_dir), f"cannot be read: {e.strerror}"))
+            continue
+        subdirs = []
+        for e in entries:
+            seen += 1
+            if seen > MAX_ENTRIES or len(out) >= MAX_FILES:
                 sub.truncated = True
                 return
-            full = os.path.join(dirpath, name)
-            rel = _join(rel_prefix, rel_dir, name)
-            if os.path.islink(full):
+            if e.name in JUNK_NAMES or e.name.endswith(".pyc"):
+                continue
+            rel = _join(rel_prefix, rel_dir, e.name)
+            if e.is_symlink():              # never followed
                 sub.ignored.append((rel, "symbolic link"))
-            elif not os.path.isfile(full):
+            elif e.is_dir(follow_symlinks=False):
+                if depth >= MAX_TREE_DEPTH:
+                    sub.ignored.append((rel, f"more than {MAX_TREE_DEPTH} folders deep: "
+                                        "not looked at"))
+                else:
+                    subdirs.append((e.path, _join(rel_dir, e.name), depth + 1))
+            elif not e.is_file(follow_symlinks=False):
                 sub.ignored.append((rel, "not a regular file"))
             else:
-                out[rel] = full
+                out[rel] = e.path
+        stack.extend(reversed(subdirs))
 
 
 def _join(*parts):
@@ -229,9 +252,11 @@ class PrivateKit:
     """A clean copy of the kit in a fresh temporary folder, with one
     submission's student files in it. Two graders never share one."""
 
-    def __init__(self, kit_root, workdir=None):
+    def __init__(self, kit_root, workdir=None, box=None):
         self.root = tempfile.mkdtemp(prefix="rvh-kit-", dir=workdir)
         try:
+            if box is not None:
+                box.share(self.root)
             ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
             for name in KIT_COPY:
                 src = os.path.join(kit_root, name)
@@ -240,17 +265,37 @@ class PrivateKit:
                     shutil.copytree(src, dst, ignore=ignore)
                 elif os.path.isfile(src):
                     shutil.copyfile(src, dst)
+            os.mkdir(os.path.join(self.root, "build"))
+            if box is not None:
+                box.share(os.path.join(self.root, "build"))
+            self._share_linux(kit_root, box)
         except BaseException:
             self.cleanup()
             raise
 
+    def _share_linux(self, kit_root, box):
+        """The kit's cached Linux kernel (build/linux/, large) is not copied:
+        bubblewrap binds it read-only at build/linux/ (a mount point made
+        here), other modes reach it through a symbolic link."""
+        src = os.path.join(kit_root, "build", "linux")
+        if not os.path.isdir(src):
+            return
+        dst = os.path.join(self.root, "build", "linux")
+        if box is not None and box.mode == "bwrap":
+            os.mkdir(dst)
+        else:
+            os.symlink(os.path.abspath(src), dst)
+
     def install(self, sub):
         """Copy the submission's student files over the skeletons. Fresh
-        files (copyfile keeps no times), so make always rebuilds them."""
+        files (copyfile keeps no times), so make always rebuilds them. Then
+        everything is made readable by the sandbox's runs (the group of the
+        kit's folder), writable by none of them."""
         for rel in sub.used:
             dst = os.path.join(self.root, rel)
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             shutil.copyfile(sub.files[rel], dst)
+        ownership.readable_inside(self.root)
 
     def keep_logs(self, outcomes, dest):
         """Move the run logs to dest/<lab>-<variant>/ and point the outcomes
@@ -284,12 +329,12 @@ class PrivateKit:
 def report_lines(sub, limit=12):
     """The tamper report, as lines for the terminal (and other reports)."""
     def listing(items):
-        items = list(items)
+        items = [sanitize.line(i) for i in items]
         more = f" ... and {len(items) - limit} more" if len(items) > limit else ""
         return ", ".join(items[:limit]) + more
 
-    lines = [f"submission: {sub.path}" + (f" (labs found in {sub.root})"
-                                          if sub.root != sub.path else "")]
+    lines = [f"submission: {sanitize.line(sub.path)}" + (
+        f" (labs found in {sanitize.line(sub.root)})" if sub.root != sub.path else "")]
     if sub.layout == "empty":
         lines.append("! the submission is empty")
     elif sub.layout != "tree":

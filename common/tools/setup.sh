@@ -75,6 +75,7 @@ printf '  %-28s %s\n' "qemu-system-riscv64" "$(first_line qemu-system-riscv64 --
 printf '  %-28s %s\n' "riscv64-unknown-elf-gcc" "$(first_line riscv64-unknown-elf-gcc --version)"
 printf '  %-28s %s\n' "gdb-multiarch" "$(first_line gdb-multiarch --version)"
 printf '  %-28s %s\n' "python3" "$(first_line python3 --version)"
+printf '  %-28s %s\n' "bwrap (grading sandbox)" "$(first_line bwrap --version || echo missing)"
 uboot=/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
 printf '  %-28s %s\n' "U-Boot (S-mode, lab 10)" "$([ -f $uboot ] && echo $uboot || echo missing)"
 linux_src=/usr/src/linux-source-6.1.tar.xz

@@ -12,25 +12,35 @@ import tempfile
 import textwrap
 import time
 
+from grader import ownership
+
+
+# The system's Python: a fake program runs in the grader's sandbox, which
+# sees /usr only (not a Python installed in a home folder).
+SCRIPT_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
 
 def write_script(directory, name, body):
     """An executable Python script: `body` runs with sys, os, time imported."""
     path = os.path.join(directory, name)
     with open(path, "w", encoding="utf-8") as f:
-        f.write(f"#!{sys.executable}\nimport os, sys, time\n")
+        f.write(f"#!{SCRIPT_PYTHON}\nimport os, sys, time\n")
         f.write(textwrap.dedent(body))
     os.chmod(path, 0o755)
     return path
 
 
 class TempDir:
-    """mkdtemp + rmtree, for setUp/tearDown or addCleanup."""
+    """mkdtemp + rmtree, for setUp/tearDown or addCleanup. Open to other
+    users (mode 755), like a kit checked out in CI: the sandbox's uids must
+    be able to enter a kit copied in here."""
 
-    def __init__(self, prefix="grader-test-"):
-        self.path = tempfile.mkdtemp(prefix=prefix)
+    def __init__(self, prefix="grader-test-", where=None):
+        self.path = tempfile.mkdtemp(prefix=prefix, dir=where)
+        os.chmod(self.path, 0o755)
 
     def cleanup(self):
-        shutil.rmtree(self.path, ignore_errors=True)
+        ownership.rmtree_quiet(self.path)
 
 
 def _stat(pid):
@@ -105,6 +115,33 @@ def kill_mentioning(text):
             pass
 
 
+def fast_tmp():
+    """A folder for trees of thousands of folders: /dev/shm (memory) when
+    there is one, where making and deleting folders costs microseconds, not
+    the milliseconds of a journaled disk."""
+    shm = "/dev/shm"
+    if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK):
+        return shm
+    return None
+
+
+def wait_for_process(text, within=10.0):
+    """Wait until a process whose command line mentions text runs."""
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        if processes_mentioning(text):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def argv_of(run_text):
+    """The command lines the fake QEMU printed ("fake-argv: [...]")."""
+    import ast
+    return [ast.literal_eval(ln.split(": ", 1)[1]) for ln in run_text.splitlines()
+            if ln.startswith("fake-argv: ")]
+
+
 def read_pid_file(path, within=3.0):
     """A pid a fake program wrote to a file (it may take a moment)."""
     end = time.monotonic() + within
@@ -139,9 +176,7 @@ def say(line):
     out.flush()
 
 say("OpenSBI v1.1 (fake)")
-if os.environ.get("FAKE_QEMU_ARGS"):
-    with open(os.environ["FAKE_QEMU_ARGS"], "a") as f:
-        f.write(repr(sys.argv) + "\n")
+say("fake-argv: " + repr(sys.argv))
 
 if test == "allpass":
     say(f"FACT {nonce} harts {smp}")

@@ -115,7 +115,7 @@ class HiddenCommandLineTest(unittest.TestCase):
         kit.shutil.copytree(os.path.join(kit.ROOT, "grader"), os.path.join(root, "grader"),
                             ignore=kit.shutil.ignore_patterns("__pycache__", "tests"))
         kit.write(os.path.join(root, "labs", "03-demo", "lab.json"), json.dumps(LAB))
-        kit.write(os.path.join(root, "Makefile"), "build:\n\t@mkdir -p build/03-demo-student"
+        kit.write(os.path.join(root, "Makefile"), ".PHONY: build\nbuild:\n\t@mkdir -p build/03-demo-student"
                                                   " && touch build/03-demo-student/hyp.elf\n")
         qemu = fakes.write_script(tmp.path, "qemu-system-riscv64", fakes.FAKE_QEMU)
         extra = os.path.join(tmp.path, "hidden")

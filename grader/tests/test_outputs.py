@@ -1,5 +1,6 @@
-"""--junit, --markdown and --gradescope (grader/outputs.py), the GitHub
-Actions template, on real outcomes of runs of a fake QEMU."""
+"""--junit, --markdown, --gradescope and --prairielearn (grader/outputs.py),
+the sandbox in each, results files on every failure path, the GitHub
+Actions and PrairieLearn templates, on real outcomes of runs of a fake QEMU."""
 
 import json
 import os
@@ -12,7 +13,7 @@ import unittest
 import xml.etree.ElementTree as ET
 from unittest import mock
 
-from grader import build, grade, labspec, outputs
+from grader import build, grade, labspec, outputs, report, sandbox
 from grader.tests import fakes, kit
 from grader.tests.test_grade import CHECKS
 
@@ -130,7 +131,8 @@ class GradescopeTest(OutcomesCase):
         w.finish(self.outcomes)
         js = self.read(path)
         self.assertEqual(js["score"], 8)
-        self.assertEqual(js["output"], "submission: x")
+        self.assertEqual(js["output"], sandbox.detect().summary() + "\nsubmission: x")
+        self.assertEqual(js["extra_data"]["sandbox"]["mode"], sandbox.detect().mode)
         self.assertEqual(js["stdout_visibility"], "hidden")
         by_name = {t["name"]: t for t in js["tests"]}
         self.assertEqual(list(by_name)[0], "Lab 1 (fake): allpass")
@@ -145,6 +147,7 @@ class GradescopeTest(OutcomesCase):
 
 
 FAKE_MAKEFILE = """\
+.PHONY: build
 build:
 \t@mkdir -p build/01-fake-student && touch build/01-fake-student/hyp.elf
 """
@@ -244,3 +247,114 @@ class WorkflowTemplateTest(FakeKitCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SandboxInEveryReportTest(OutcomesCase):
+    """Each report format says which sandbox the runs had."""
+
+    def test_junit_markdown_json(self):
+        box = sandbox.detect()
+        tree = outputs.junit_tree(self.outcomes)
+        props = {p.get("name"): p.get("value")
+                 for p in tree.getroot().find("testsuite").find("properties")}
+        self.assertEqual(props["sandbox"], box.mode)
+        self.assertEqual(props["sandbox_summary"], box.summary())
+        self.assertIn(outputs.md_cell(box.summary()), outputs.markdown(self.outcomes))
+        js = report.to_json(self.outcomes, self.tmp.path)
+        self.assertEqual(js["sandbox"]["mode"], box.mode)
+        self.assertIn("missing", js["sandbox"])
+
+
+class PlatformFailureTest(FakeKitCase):
+    """Whatever happens, --gradescope and --prairielearn get a results file
+    that says what went wrong."""
+
+    def grade(self, args, env=None):
+        e = dict(os.environ, QEMU=self.qemu, **(env or {}))
+        return subprocess.run([sys.executable, "-m", "grader", "grade", *args], cwd=self.root,
+                              env=e, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=60, encoding="utf-8")
+
+    def read(self, name):
+        with open(os.path.join(self.root, name), encoding="utf-8") as f:
+            return json.load(f)
+
+    def test_refused_without_the_full_sandbox(self):
+        load_lab(self.root, [{"name": "allpass", "checks": CHECKS}])
+        p = self.grade(["--require-sandbox", "--gradescope", "gs.json", "--prairielearn",
+                        "pl.json"], {"RVH_SANDBOX": "none"})
+        self.assertEqual(p.returncode, 2, p.stdout)
+        self.assertIn("sandbox: NONE", p.stdout)
+        self.assertIn("--require-sandbox", p.stdout)
+        gs, pl = self.read("gs.json"), self.read("pl.json")
+        self.assertIn("--require-sandbox", gs["output"])
+        self.assertEqual((pl["gradable"], pl["score"]), (False, 0))
+        self.assertIn("--require-sandbox", pl["message"])
+
+    def test_unconfined_is_said_everywhere(self):
+        load_lab(self.root, [{"name": "allpass", "checks": CHECKS}])
+        p = self.grade(["--json", "r.json", "--gradescope", "gs.json"], {"RVH_SANDBOX": "none"})
+        self.assertEqual(p.returncode, 0, p.stdout)
+        lines = p.stdout.splitlines()
+        self.assertTrue(lines[0].startswith("sandbox: NONE"), lines[0])
+        self.assertTrue(lines[-2].startswith("! sandbox: NONE"), lines[-2])
+        self.assertFalse(self.read("r.json")["sandbox"]["full"])
+        self.assertIn("no sandbox at all", self.read("gs.json")["output"])
+
+    def test_grader_crash_still_writes_results(self):
+        """A bug of the grader's in the middle of grading (here: the scan of
+        the submission blows up) still leaves both files, saying so."""
+        load_lab(self.root, [{"name": "allpass", "checks": CHECKS}])
+        sub = os.path.join(self.root, "sub")
+        kit.write(os.path.join(sub, "x.c"), "int x;\n")
+        boom = os.path.join(self.root, "boom.py")
+        kit.write(boom, "import runpy, sys\nfrom grader import submission\n"
+                        "def scan(*a):\n    raise RecursionError('deep')\n"
+                        "submission.scan = scan\nsys.argv[0] = 'grader'\n"
+                        "runpy.run_module('grader', run_name='__main__')\n")
+        e = dict(os.environ, QEMU=self.qemu)
+        p = subprocess.run([sys.executable, boom, "grade", "--submission", sub,
+                            "--gradescope", "gs.json", "--prairielearn", "pl.json"],
+                           cwd=self.root, env=e, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=60, encoding="utf-8")
+        self.assertNotEqual(p.returncode, 0)
+        gs, pl = self.read("gs.json"), self.read("pl.json")
+        self.assertIn("grader error: RecursionError: deep", gs["output"])
+        self.assertEqual(gs["score"], 0)
+        self.assertFalse(pl["gradable"])
+        self.assertIn("RecursionError", pl["message"])
+
+
+@kit.needs_real_kit
+class PrairieLearnTest(unittest.TestCase):
+    """grader/templates/prairielearn-run in a stand-in for /grade/: a real
+    lab-1 submission, and one with none of the lab's files."""
+
+    def run_pl(self, files):
+        tmp = fakes.TempDir(prefix="grader-pl-")
+        self.addCleanup(tmp.cleanup)
+        grade_dir = tmp.path
+        kit.write(os.path.join(grade_dir, "tests", "grade-args.txt"), "--lab\n1\n")
+        os.makedirs(os.path.join(grade_dir, "student"))
+        for rel, text in files.items():
+            kit.write(os.path.join(grade_dir, "student", rel), text)
+        p = subprocess.run([os.path.join(kit.ROOT, "grader", "templates", "prairielearn-run")],
+                           env=dict(os.environ, PL_GRADE=grade_dir), stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300,
+                           encoding="utf-8", errors="replace")
+        with open(os.path.join(grade_dir, "results", "results.json"), encoding="utf-8") as f:
+            return p, json.load(f)
+
+    def test_graded_and_not_gradable(self):
+        p, js = self.run_pl({"boot.c": kit.solution()})
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertEqual((js["gradable"], js["score"]), (True, 1), p.stdout[-2000:])
+        self.assertEqual(len(js["tests"]), 5)
+        t = js["tests"][0]
+        self.assertEqual((t["name"], t["points"], t["max_points"]),
+                         ("Lab 1 (boot): hext_present", 6, 6))
+        self.assertIn("sandbox:", js["output"])
+        p, js = self.run_pl({"notes.txt": "nothing of lab 1\n"})
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertEqual((js["gradable"], js["score"]), (False, 0))
+        self.assertIn("none of the lab's files", js["message"])

@@ -146,6 +146,11 @@ class RunnerTest(_FakeQemuCase):
 
     def test_clean_text(self):
         self.assertEqual(qemu.clean_text(b"a\r\nb\x00c\x1b\tz\n"), "a\nb\ufffdc\ufffd\tz\n")
+        # A lone CR would print over the line on a terminal: a line end.
+        self.assertEqual(qemu.clean_text(b"FAIL\rPASS\r\n"), "FAIL\nPASS\n")
+        # Bidirectional overrides and isolates reorder what a reader sees.
+        self.assertEqual(qemu.clean_text("a\u202eb\u2066c\u200fd\u061c".encode()),
+                         "a\ufffdb\ufffdc\ufffdd\ufffd")
         self.assertEqual(qemu.clean_text(b"\xc2\x85\xc2\x9b"), "\ufffd\ufffd")
         self.assertEqual(qemu.clean_text(b"\xff"), "\ufffd")
 

@@ -10,7 +10,7 @@ import sys
 import time
 import unittest
 
-from grader import build, labspec, submission
+from grader import deps, labspec, submission
 from grader.tests import fakes, kit
 
 DEMO_LAB = {"lab": 1, "name": "demo", "student_files": ["demo.c", "more.S"],
@@ -167,7 +167,8 @@ class PrivateKitTest(unittest.TestCase):
             self.assertNotEqual(a.root, b.root)
             self.assertEqual(os.path.dirname(a.root), work)
             a.install(sub)
-            self.assertEqual(sorted(os.listdir(a.root)), ["Makefile", "common", "grader", "labs"])
+            self.assertEqual(sorted(os.listdir(a.root)),
+                             ["Makefile", "build", "common", "grader", "labs"])
             self.assertFalse(os.path.exists(os.path.join(a.root, "solutions")))
             self.assertEqual(kit.read(os.path.join(a.root, "labs/01-demo/demo.c")),
                              "/* mine */\n")
@@ -187,18 +188,19 @@ class AuditTest(unittest.TestCase):
         kit.write(os.path.join(root, "build/x/obj/a.c.d"),
                   "build/x/obj/a.c.o: labs/01-demo/demo.c common/include/hyp.h \\\n"
                   " labs/01-demo/../../common/include/x.h\ncommon/include/hyp.h:\n")
-        self.assertEqual(build.audit_deps(root, os.path.join(root, "build/x")), [])
+        self.assertEqual(deps.audit(root, os.path.join(root, "build/x")), [])
         kit.write(os.path.join(root, "build/x/obj/b.c.d"),
                   "build/x/obj/b.c.o: labs/01-demo/demo.c /home/prof/kit/solutions/s.c \\\n"
                   " labs/01-demo/../../../elsewhere.h /tmp/with\\ space.h\n"
                   "/home/prof/kit/solutions/s.c:\n")
-        self.assertEqual(build.audit_deps(root, os.path.join(root, "build/x")),
+        self.assertEqual(deps.audit(root, os.path.join(root, "build/x")),
                          ["/home/prof/kit/solutions/s.c", "/tmp/with space.h",
                           "labs/01-demo/../../../elsewhere.h"])
 
 
 FAKE_MAKEFILE = """\
 # Stands in for the kit's Makefile: "builds" an empty kernel image.
+.PHONY: build
 build:
 \t@mkdir -p build/01-demo-student && touch build/01-demo-student/hyp.elf
 """
@@ -256,16 +258,13 @@ class FakeKitSubmissionTest(unittest.TestCase):
                            "checks": [{"name": "c", "points": 1, "check": "works"}]}])
         work = os.path.join(self.tmp.path, "work")
         os.makedirs(work)
-        started = os.path.join(self.tmp.path, "started.txt")
-        env = dict(os.environ, QEMU=self.qemu, FAKE_QEMU_ARGS=started)
+        env = dict(os.environ, QEMU=self.qemu)
         p = subprocess.Popen([sys.executable, "-m", "grader", "grade", "--submission",
                               self.sub, "--workdir", work], cwd=self.root, env=env,
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, start_new_session=True)
         try:
-            end = time.monotonic() + 10
-            while not os.path.exists(started) and time.monotonic() < end:
-                time.sleep(0.05)
+            fakes.wait_for_process(self.qemu)
             time.sleep(0.2)
             t0 = time.monotonic()
             os.kill(p.pid, signal.SIGTERM)

@@ -198,7 +198,7 @@ int lab_main(ulong hartid, const void *dtb)
 	deleg_init();
 	printf("lab9: test '%s', seed 0x%lx\n", run_test(), seed);
 	if (is_test("decoder")) {
-		decode_suite_run(0, decode_report);
+		decode_suite_run(0, &decode_local, decode_report);
 		return 0;
 	}
 	if (is_test("registry")) {

@@ -1,0 +1,151 @@
+"""Dedicated unprivileged uids for the sandbox's runs (grader/sandbox.py),
+and what is done with them: one handed out per run in progress on the
+machine, and every process of it killed at the end of its run.
+
+The uids are UID_BASE .. UID_BASE + SLOTS - 1 (RVH_SANDBOX_UID_BASE,
+default 59000): numbers that must belong to no account (the sandbox checks
+/etc/passwd and /etc/group). Graders on one machine share them through a
+lock file per uid (flock: freed by the kernel when a grader dies) in a
+folder only root may use.
+"""
+
+import fcntl
+import os
+import signal
+import stat
+import tempfile
+import threading
+import time
+
+UID_BASE = int(os.environ.get("RVH_SANDBOX_UID_BASE", "59000"))
+SLOTS = 128                     # dedicated uids UID_BASE .. UID_BASE + SLOTS - 1
+
+
+class UidError(Exception):
+    """No dedicated uid can be handed out."""
+
+
+CLEAN = b"clean"
+
+
+class Slots:
+    """Dedicated uids, one per run in progress on the machine: a lock file
+    per uid (flock: freed by the kernel when a grader dies) in a folder only
+    root may use. The file says "clean" when the uid's last user killed
+    everything it ran; otherwise (a grader that died) acquire() does."""
+
+    def __init__(self, base, count):
+        self.base, self.count = base, count
+        self.dir = os.path.join(tempfile.gettempdir(), "rvh-sandbox-slots")
+        self._mutex = threading.Lock()
+        self._mine = {}         # uid -> fd of its lock file
+
+    def _lock_dir(self):
+        try:
+            os.mkdir(self.dir, 0o700)
+        except FileExistsError:
+            pass
+        st = os.lstat(self.dir)
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != 0 or st.st_mode & 0o077:
+            raise UidError(f"{self.dir} is not a folder that only root can use")
+
+    def acquire(self, first=0, timeout=60.0):
+        self._lock_dir()
+        end = time.monotonic() + timeout
+        while True:
+            with self._mutex:
+                for i in range(first, self.count):
+                    uid = self.base + i
+                    if uid in self._mine:
+                        continue
+                    fd = os.open(os.path.join(self.dir, str(uid)), os.O_RDWR | os.O_CREAT,
+                                 0o600)
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except OSError:
+                        os.close(fd)
+                        continue
+                    self._mine[uid] = fd
+                    if os.pread(fd, len(CLEAN), 0) != CLEAN:
+                        kill_uid(uid)
+                    os.ftruncate(fd, 0)         # in use: not clean until released
+                    return uid
+            if time.monotonic() > end:
+                raise UidError(f"all {self.count} sandbox uids are in use")
+            time.sleep(0.05)
+
+    def release(self, uid, clean=False):
+        """Give uid back; clean: nothing of it is running any more."""
+        with self._mutex:
+            fd = self._mine.pop(uid, None)
+        if fd is not None:
+            if clean:
+                os.pwrite(fd, CLEAN, 0)
+            os.close(fd)
+
+
+def kill_uid(uid):
+    """SIGKILL every process whose real or saved uid is uid, from a child
+    that takes that uid itself: kill(-1) then reaches exactly those, in every
+    PID namespace below ours, in one pass (a fork bomb cannot outrun it).
+    Repeated until /proc shows none. True when none is left."""
+    for _ in range(20):
+        pid = os.fork()
+        if pid == 0:        # only system calls here: the grader has threads
+            try:
+                os.setgroups([])
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+                for _ in range(3):
+                    os.kill(-1, signal.SIGKILL)
+            except BaseException:       # nothing to kill (ESRCH)
+                pass
+            os._exit(0)
+        os.waitpid(pid, 0)
+        if not processes_of(uid):
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def processes_of(uid):
+    """Live processes (not zombies) whose real, effective or saved uid is uid."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/status", encoding="ascii", errors="replace") as f:
+                status = dict(ln.split(":", 1) for ln in f.read().splitlines() if ":" in ln)
+        except OSError:
+            continue
+        uids = status.get("Uid", "").split()[:3]
+        if str(uid) in uids and not status.get("State", "").strip().startswith(("Z", "X")):
+            out.append(int(name))
+    return out
+
+
+def tasks_of_current_user():
+    uid = str(os.getuid())
+    n = 0
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/status", encoding="ascii", errors="replace") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            fields = dict(ln.split(":", 1) for ln in text.splitlines() if ":" in ln)
+            if fields.get("Uid", "").split()[:1] == [uid]:
+                n += int(fields.get("Threads", "1").strip() or 1)
+    return n
+
+
+def ids_in_use(path, field=2):
+    """Numeric ids named in /etc/passwd or /etc/group."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return {int(p[field]) for p in (ln.split(":") for ln in f)
+                    if len(p) > field and p[field].isdigit()}
+    except OSError:
+        return set()
