@@ -43,9 +43,16 @@ def shared_readonly(root):
     kit, which has none of its own."""
     src = os.path.join(labspec.ROOT, "build", "linux")
     dst = os.path.join(root, "build", "linux")
-    if os.path.isdir(src) and os.path.realpath(src) != os.path.realpath(dst):
-        return [(src, dst)]
-    return []
+    if not os.path.isdir(src) or os.path.realpath(src) == os.path.realpath(dst):
+        return []
+    # bubblewrap binds over a folder that exists: a kit copy made without
+    # one (a handout being verified, a test's copy) gets an empty one here,
+    # by the grader, before the kit is bound read-only.
+    try:
+        os.makedirs(dst, exist_ok=True)
+    except OSError:
+        return []
+    return [(src, dst)]
 
 
 def build(root, lab, variant, extra_make_args=(), untrusted=False):
@@ -86,7 +93,9 @@ def build(root, lab, variant, extra_make_args=(), untrusted=False):
 def sandboxed_make(root, make_args, build_dir, timeout=BUILD_TIMEOUT):
     """make ARGS in root, in the sandbox, build_dir writable (the
     instructors' images of make bench and make fuzz). (ok, output)."""
-    cmd = ["make", "--no-print-directory", "-C", root, *make_args]
+    # COMPDB=: the editor's compile_commands.json is not the tools' business
+    # (and build/ outside build_dir is read-only in the sandbox).
+    cmd = ["make", "--no-print-directory", "-C", root, "COMPDB=", *make_args]
     try:
         with sandbox.detect().jail(root, writable=[build_dir],
                                    readonly=shared_readonly(root)) as j:
