@@ -54,7 +54,7 @@
 enum vm_verdict {
 	VM_STOP_FAIL = 0,   // stop the VM: something went wrong
 	VM_RESUME,          // run the guest again
-	VM_STOP_OK,         // stop the VM: the guest asked for it (SRST, no reason)
+	VM_STOP_OK,         // stop the VM: the guest shut it down (SRST shutdown, no reason)
 };
 
 struct vm;
@@ -142,7 +142,8 @@ int vm_place_vcpus(struct vm *vm, int nvcpus, ulong hart_base);
 // are up (2 s at most). The number that came up: vm->nvcpus - 1 if all did.
 int vm_start_harts(struct vm *vm);
 // Run vCPU 0 on this hart until the VM is over, then stop every hart.
-// 0 if the guest ended it well (SRST with reason "none"), 1 otherwise.
+// 0 if the guest shut it down (SRST shutdown, reason "none"), 1 otherwise
+// (a reboot request too: rebooting is not emulated).
 int vm_run(struct vm *vm);
 // One decoded exit, as the loop handles it (for tools that time the loop's
 // steps: make bench). The loop's own counting and hooks are not in it.

@@ -54,12 +54,16 @@ void vm_stop(struct vm *vm, int failed)
 }
 
 // ---------------------------------------------------------------- exits
+// SBI SRST (SBI 10): the guest is done with its VM. Only a shutdown with no
+// reason is a clean end; a reboot is not emulated (a kernel that panics
+// with panic=-1 asks for one), so it ends the VM as a failure too.
 static enum vm_verdict on_system_down(struct vm *vm, struct vcpu *v, struct vm_exit *e)
 {
 	vm->down_how = e->system_down;
 	if (vm->ops && vm->ops->on_system_down)
 		vm->ops->on_system_down(vm, v, e);
-	return e->system_down.reason == SBI_SRST_REASON_NONE ? VM_STOP_OK : VM_STOP_FAIL;
+	return e->system_down.type == SBI_SRST_TYPE_SHUTDOWN &&
+	       e->system_down.reason == SBI_SRST_REASON_NONE ? VM_STOP_OK : VM_STOP_FAIL;
 }
 
 // A vCPU that was just (re)started: its hvip came from its start state,
