@@ -93,34 +93,56 @@ static void plic_complete(struct plic *p, int c, u32 s)
 	plic_update(p);
 }
 
+// Which register an offset names (plic.h's map): its kind and the source
+// or context it belongs to. Offsets with no register read as 0 and ignore
+// writes (the spec's reserved space); a context the PLIC does not have is
+// refused.
+enum plic_reg { PLIC_REG_NONE, PLIC_REG_PRIORITY, PLIC_REG_PENDING, PLIC_REG_ENABLE,
+		PLIC_REG_THRESHOLD, PLIC_REG_CLAIM, PLIC_REG_BAD };
+
+static enum plic_reg plic_decode(const struct plic *p, ulong off, ulong *index)
+{
+	ulong c;
+	if (off < PLIC_PENDING_BASE) {
+		*index = off / 4;
+		return *index >= 1 && *index < PLIC_NSOURCES ? PLIC_REG_PRIORITY : PLIC_REG_NONE;
+	}
+	if (off < PLIC_ENABLE_BASE)
+		return off == PLIC_PENDING_BASE ? PLIC_REG_PENDING : PLIC_REG_NONE;
+	if (off < PLIC_CONTEXT_BASE) {
+		c = (off - PLIC_ENABLE_BASE) / PLIC_ENABLE_STRIDE;
+		*index = c;
+		if (!context_ok(p, c))
+			return PLIC_REG_BAD;
+		return (off - PLIC_ENABLE_BASE) % PLIC_ENABLE_STRIDE == 0 ? PLIC_REG_ENABLE
+									   : PLIC_REG_NONE;
+	}
+	c = (off - PLIC_CONTEXT_BASE) / PLIC_CONTEXT_STRIDE;
+	*index = c;
+	if (!context_ok(p, c))
+		return PLIC_REG_BAD;
+	switch ((off - PLIC_CONTEXT_BASE) % PLIC_CONTEXT_STRIDE) {
+	case PLIC_THRESHOLD: return PLIC_REG_THRESHOLD;
+	case PLIC_CLAIM:     return PLIC_REG_CLAIM;
+	default:             return PLIC_REG_NONE;
+	}
+}
+
 static int plic_read(struct mmio_device *dev, ulong off, u8 width, ulong *value)
 {
 	struct plic *p = dev->priv;
+	ulong i = 0;
 	if (width != 4)
 		return MMIO_ERR;
 	*value = 0;
-	if (off < PLIC_PENDING_BASE) {
-		ulong s = off / 4;
-		if (s < PLIC_NSOURCES)
-			*value = p->priority[s];
-	} else if (off < PLIC_ENABLE_BASE) {
-		if (off == PLIC_PENDING_BASE)
-			*value = p->pending;
-	} else if (off < PLIC_CONTEXT_BASE) {
-		ulong c = (off - PLIC_ENABLE_BASE) / PLIC_ENABLE_STRIDE;
-		if (!context_ok(p, c))
-			return MMIO_ERR;
-		if ((off - PLIC_ENABLE_BASE) % PLIC_ENABLE_STRIDE == 0)
-			*value = p->enable[c];
-	} else {
-		ulong c = (off - PLIC_CONTEXT_BASE) / PLIC_CONTEXT_STRIDE;
-		ulong reg = (off - PLIC_CONTEXT_BASE) % PLIC_CONTEXT_STRIDE;
-		if (!context_ok(p, c))
-			return MMIO_ERR;
-		if (reg == PLIC_THRESHOLD)
-			*value = p->threshold[c];
-		else if (reg == PLIC_CLAIM)
-			*value = plic_claim(p, (int)c);
+	switch (plic_decode(p, off, &i)) {
+	case PLIC_REG_PRIORITY:  *value = p->priority[i]; break;
+	case PLIC_REG_PENDING:   *value = p->pending; break;
+	case PLIC_REG_ENABLE:    *value = p->enable[i]; break;
+	case PLIC_REG_THRESHOLD: *value = p->threshold[i]; break;
+	case PLIC_REG_CLAIM:     *value = plic_claim(p, (int)i); break;
+	case PLIC_REG_BAD:       return MMIO_ERR;
+	case PLIC_REG_NONE:      break;
 	}
 	return MMIO_OK;
 }
@@ -129,29 +151,17 @@ static int plic_write(struct mmio_device *dev, ulong off, u8 width, ulong value)
 {
 	struct plic *p = dev->priv;
 	u32 v = (u32)value;
+	ulong i = 0;
 	if (width != 4)
 		return MMIO_ERR;
-	if (off < PLIC_PENDING_BASE) {
-		ulong s = off / 4;
-		if (s >= 1 && s < PLIC_NSOURCES)
-			p->priority[s] = v & PLIC_PRIORITY_MAX;
-	} else if (off < PLIC_ENABLE_BASE) {
-		return MMIO_OK;                      // pending bits are read-only
-	} else if (off < PLIC_CONTEXT_BASE) {
-		ulong c = (off - PLIC_ENABLE_BASE) / PLIC_ENABLE_STRIDE;
-		if (!context_ok(p, c))
-			return MMIO_ERR;
-		if ((off - PLIC_ENABLE_BASE) % PLIC_ENABLE_STRIDE == 0)
-			p->enable[c] = v & SOURCE_MASK;
-	} else {
-		ulong c = (off - PLIC_CONTEXT_BASE) / PLIC_CONTEXT_STRIDE;
-		ulong reg = (off - PLIC_CONTEXT_BASE) % PLIC_CONTEXT_STRIDE;
-		if (!context_ok(p, c))
-			return MMIO_ERR;
-		if (reg == PLIC_THRESHOLD)
-			p->threshold[c] = v & PLIC_PRIORITY_MAX;
-		else if (reg == PLIC_CLAIM)
-			plic_complete(p, (int)c, v);   // updates by itself
+	switch (plic_decode(p, off, &i)) {
+	case PLIC_REG_PRIORITY:  p->priority[i] = v & PLIC_PRIORITY_MAX; break;
+	case PLIC_REG_ENABLE:    p->enable[i] = v & SOURCE_MASK; break;
+	case PLIC_REG_THRESHOLD: p->threshold[i] = v & PLIC_PRIORITY_MAX; break;
+	case PLIC_REG_CLAIM:     plic_complete(p, (int)i, v); break;   // a write completes
+	case PLIC_REG_BAD:       return MMIO_ERR;
+	case PLIC_REG_PENDING:                       // read-only
+	case PLIC_REG_NONE:      return MMIO_OK;
 	}
 	plic_update(p);
 	return MMIO_OK;
