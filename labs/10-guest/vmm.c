@@ -11,8 +11,9 @@
 // explain come to vmm_handle_exit(). Read vm.h, vmexit.h (the exit
 // reasons, who moves sepc), mmio.h and uart16550.h first.
 //
-// Check yourself: make grade LAB=10 (tests uboot, virtual_insn), and
-// watch it yourself: make run (Ctrl-A X quits QEMU).
+// Check yourself: make grade LAB=10 (tests interrupts, uboot, linux,
+// virtual_insn), and watch it yourself: make run, make run GUEST=linux
+// SMP=4 (Ctrl-A X quits QEMU).
 #include "hyp.h"
 #include "vmm.h"
 #include "vsbi.h"
@@ -20,8 +21,18 @@
 
 int vm_devices_init(struct vm *vm)
 {
-	// TODO(lab 10): put the emulated UART on vm->bus (lab 9: uart_init at
-	// UART_VIRT_BASE, then mmio_register). Return 0, or -1 if refused.
+	// TODO(lab 10): the VM's devices on vm->bus (mmio_register), wired:
+	//  - the PLIC (plic.c): plic_init(&vm->plic, PLIC_VIRT_BASE, two
+	//    contexts per vCPU, a line callback of yours, vm). The callback
+	//    gets (p, context, level): context 2i+1 is vCPU i's external
+	//    interrupt. Only vCPU i's own hart may write its hvip.VSEIP: store
+	//    the level in vm->vcpus[i].ext_irq, then ask that hart to apply it
+	//    with lab 8's vipi_send(vm, i, VIPI_REQ_EXT_IRQ). Even contexts
+	//    (M-mode) are never delivered;
+	//  - the UART (lab 9): uart_init at UART_VIRT_BASE, and its line
+	//    (vm->uart.irq, irq_priv) drives PLIC source UART_VIRT_IRQ
+	//    (plic_set_irq).
+	// Return 0, or -1 if the bus refused a device.
 	UNUSED(vm);
 	return -1;
 }
@@ -45,6 +56,10 @@ enum vm_verdict vmm_handle_exit(struct vm *vm, struct vcpu *v, struct vm_exit *e
 	//    vm->bus (lab 9); a fetch fault (GUEST_ACCESS_EXEC) cannot be
 	//    emulated. Several harts may touch the same device at once: hold
 	//    vm->dev_lock (spin_lock) around the call. MMIO_UNHANDLED stops.
+	//  - EXIT_EXTERNAL_IRQ: the host's console has input (the harness
+	//    called console_irq_init()): if console_irq_claim() says so, the
+	//    UART looks again: uart_update(&vm->uart), under vm->dev_lock. It
+	//    raises its line if the guest enabled IER.RDI. Resume.
 	//  - EXIT_VIRTUAL_INSN (Priv. 8.6.1): the guest ran something only HS
 	//    may run (an H or VS CSR, hfence.*, hlv/hsv). Its device tree says
 	//    it has no H extension, so for it that instruction does not exist:
