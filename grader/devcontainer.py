@@ -269,6 +269,8 @@ def clone():
         for ln in dirty[:10]:
             say("    " + ln)
     dest = os.path.join(STATE, "kit")
+    if os.path.exists(dest):
+        say(f"removing the previous clone ({rel(dest)}: with a kernel build, minutes)")
     shutil.rmtree(dest, ignore_errors=True)
     run(["git", "clone", "-q", "--no-checkout", ROOT, dest])
     run(["git", "-C", dest, "checkout", "-q", "--detach", sha])
@@ -368,7 +370,8 @@ def test(args):
             "packages and runs rootful podman")
         return 2
     say(f"Dev container test: the image of .devcontainer/ ({IMAGE}, with its base about "
-        "1.8 GB, kept for the next run), make test inside on a fresh clone of this commit")
+        "2.3 GB, kept for the next run), make test inside on a fresh clone of this commit "
+        "(which builds the kit's Linux guest there: minutes)")
     steps = Steps()
     closing, ok = "0 passed, 1 failed", False
     try:
