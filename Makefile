@@ -366,7 +366,7 @@ gradescope:  ## instructors: build/gradescope.zip (LAB=n, EXTRA_TESTS=dir of hid
 		$(if $(EXTRA_TESTS),--extra-tests '$(EXTRA_TESTS)')
 
 # The dev container, proven (docs/devcontainer.md): as root, with podman; keeps
-# its images (about 1.5 GB) for the next run.
+# its images (about 2.3 GB) for the next run.
 .PHONY: devcontainer-test devcontainer-clean
 devcontainer-test:  ## build .devcontainer/ (podman) and make test inside it, on a clone
 	@$(PYTHON) -m grader.devcontainer test

@@ -19,8 +19,10 @@ container of .devcontainer/, proven on a Debian or Ubuntu host, as root.
    it says so) into build/devcontainer/kit, without the host's build/;
    starts the container as VS Code does (devcontainer.json's runArgs, the
    clone at /workspaces/NAME, an idle shell as its process), runs the
-   postCreateCommand in it, then `make test` (which includes the editor
-   checks: compile_commands.json, clangd, the F5 flow).
+   postCreateCommand in it, says which sandbox the grader gets there (the
+   line every report starts with), then `make test` (which builds the kit's
+   Linux kernel on first use and includes the editor checks:
+   compile_commands.json, clangd, the F5 flow).
 6. Prints each step's time and what it keeps; its last line is the closing
    line of make test inside ("N passed, N failed"); exits 0 only if all passed.
 
@@ -48,6 +50,8 @@ REGISTRY_BASE = "docker.io/library/debian:bookworm"
 HOST_PACKAGES = ("podman", "runc", "debootstrap", "uidmap", "debian-archive-keyring")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 DEFAULT_SECURITY = "http://deb.debian.org/debian-security"
+# The grader's sandbox inside, as every report says it.
+SANDBOX_LINE = ["python3", "-c", "from grader import sandbox; print(sandbox.detect().summary())"]
 # What VS Code runs as the container's process (it then execs everything).
 IDLE = 'echo Container started; trap "exit 0" 15; while sleep 1000 & wait $!; do :; done'
 CLOSING = re.compile(r"^\d+ passed, \d+ failed$")
@@ -265,6 +269,8 @@ def clone():
         for ln in dirty[:10]:
             say("    " + ln)
     dest = os.path.join(STATE, "kit")
+    if os.path.exists(dest):
+        say(f"removing the previous clone ({rel(dest)}: with a kernel build, minutes)")
     shutil.rmtree(dest, ignore_errors=True)
     run(["git", "clone", "-q", "--no-checkout", ROOT, dest])
     run(["git", "-C", dest, "checkout", "-q", "--detach", sha])
@@ -338,7 +344,7 @@ class Steps:
     def summary(self):
         say("\nTimings:")
         for name, took, note in self.times:
-            say(f"  {name:<22} {took:7.1f} s  {note}")
+            say(f"  {name:<22} {took:7.1f} s  {note if len(note) <= 70 else note[:67] + '...'}")
         say(f"  {'in all':<22} {sum(t for _, t, _ in self.times):7.1f} s")
 
 
@@ -364,7 +370,8 @@ def test(args):
             "packages and runs rootful podman")
         return 2
     say(f"Dev container test: the image of .devcontainer/ ({IMAGE}, with its base about "
-        "1.8 GB, kept for the next run), make test inside on a fresh clone of this commit")
+        "2.3 GB, kept for the next run), make test inside on a fresh clone of this commit "
+        "(which builds the kit's Linux guest there: minutes)")
     steps = Steps()
     closing, ok = "0 passed, 1 failed", False
     try:
@@ -380,6 +387,10 @@ def test(args):
                                    logfile("postcreate"))
                 if rc != 0:
                     raise Failed(f"postCreateCommand {post} exited with {rc}")
+            rc, line = steps.step("sandbox inside", box.exec, SANDBOX_LINE,
+                                  logfile("sandbox"))
+            if rc != 0:
+                raise Failed(f"the grader's sandbox does not start in the container: {line}")
             rc, last = steps.step("make test inside", box.exec, ["make", "test"],
                                   logfile("make-test"))
         if CLOSING.match(last):

@@ -8,7 +8,10 @@ One Sandbox per grader process (detect(), cached), in one of three modes:
            /tmp and the kit are visible; the kit read-only except the build
            folder of that run; uid 65534 inside. As root, bubblewrap itself
            runs as a dedicated unprivileged uid per run (setpriv), so that the
-           process limit and file ownership mean something.
+           process limit and file ownership mean something. In a container
+           whose engine refuses some of bubblewrap's options (BWRAP_OPTIONAL:
+           the hostname, a new /proc, --disable-userns), runs go without
+           them, and the reports say what that costs.
   setpriv  root without user namespaces (a container under Docker's default
            seccomp profile, as on Gradescope): each run as a dedicated uid
            (util-linux setpriv, no new privileges), resource limits, and every
@@ -19,8 +22,10 @@ One Sandbox per grader process (detect(), cached), in one of three modes:
 
 RVH_SANDBOX=bwrap|setpriv|none forces a mode (an error if it is not
 available); RVH_SANDBOX_UID_BASE moves the range of dedicated uids
-(default 59000-59127: numbers that must not belong to anyone on the machine;
-detect() refuses uids found in /etc/passwd or /etc/group).
+(default 59000-59127, or 59128-59255 in a container that shares the
+machine's uids, uids.default_base(): numbers that must not belong to anyone
+on the machine; detect() refuses uids found in /etc/passwd or /etc/group,
+and uids this user namespace does not map).
 
 A run: `with box.jail(kit, writable=[...], readonly=[...], limits=...) as j:`
 then start `j.wrap(argv)` with `env=j.env` and `cwd=j.cwd`; leaving the block
@@ -48,6 +53,21 @@ USR_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 # Of /etc, only what programs in /usr need to be found and loaded: Debian's
 # alternatives (cc -> gcc) and the loader's cache. No accounts, no hosts.
 ETC_SHOWN = ("/etc/alternatives", "/etc/ld.so.cache")
+# bubblewrap options a container may refuse, each found by probe() from
+# bubblewrap's error: (option, words of that error, what a run lacks without
+# it, None when it lacks nothing the sandbox defends). Docker's and podman's
+# default seccomp profiles allow sethostname only with CAP_SYS_ADMIN; while
+# parts of the container's /proc are masked or read-only, the kernel refuses
+# a new /proc in a user namespace (then the sandbox has no /proc at all); and
+# --disable-userns writes /proc/sys/user/max_user_namespaces, read-only
+# there. docs/devcontainer.md has the measurements.
+BWRAP_OPTIONAL = (
+    ("--hostname", "Can't set hostname", None),
+    ("--proc", "Can't mount proc", None),
+    ("--disable-userns", "max_user_namespaces",
+     "user namespaces can be made inside the sandbox (bubblewrap's --disable-userns "
+     "writes /proc/sys/user/max_user_namespaces, read-only here)"),
+)
 
 
 class SandboxError(Exception):
@@ -133,6 +153,7 @@ class Sandbox:
         self.slots = None
         self.gid = os.getegid()
         self.notes = []                 # what happened while grading (said in reports)
+        self.refused = {}               # BWRAP_OPTIONAL options refused here -> the error
         self._notes_lock = threading.Lock()
         self.user_tasks = 0
         if mode != "none" and self.root:
@@ -142,6 +163,13 @@ class Sandbox:
                 raise SandboxError(f"uids {clash[0]}.. of the sandbox range "
                                    f"{UID_BASE}-{UID_BASE + SLOTS - 1} belong to accounts: "
                                    "set RVH_SANDBOX_UID_BASE to a free range")
+            for ids in ("uid", "gid"):
+                first = uids.unmapped(UID_BASE, SLOTS, f"/proc/self/{ids}_map")
+                if first is not None:
+                    raise SandboxError(f"{ids} {first} of the sandbox range {UID_BASE}-"
+                                       f"{UID_BASE + SLOTS - 1} is not mapped in this user "
+                                       f"namespace (/proc/self/{ids}_map): set "
+                                       "RVH_SANDBOX_UID_BASE to a mapped range")
             self.slots = uids.Slots(UID_BASE, SLOTS)
             self.gid = _acquire(self.slots)         # this grader's group, for its whole life
         elif not self.root:
@@ -158,7 +186,11 @@ class Sandbox:
         """Every isolation the issue asks for: bubblewrap, and as root a
         dedicated uid (so that the process limit holds)."""
         return self.mode == "bwrap" and (self.dedicated_uids or not self.root) and \
-            not self.notes
+            not self.notes and not self._lacks()
+
+    def _lacks(self):
+        """What the bubblewrap options refused here cost."""
+        return [what for opt, _, what in BWRAP_OPTIONAL if what and opt in self.refused]
 
     def given(self):
         if self.mode == "bwrap":
@@ -166,6 +198,10 @@ class Sandbox:
                    "read-only view of the kit, only /usr besides",
                    "unprivileged uid" + (" (a dedicated uid per run)" if self.dedicated_uids
                                          else "")]
+            if "--proc" in self.refused:
+                out.append("no /proc at all (a new one is refused here)")
+            if "--hostname" in self.refused:
+                out.append("the machine's hostname (sethostname is refused here)")
         elif self.mode == "setpriv":
             out = ["a dedicated unprivileged uid per run, no new privileges",
                    "every process of that uid killed at the end",
@@ -194,6 +230,8 @@ class Sandbox:
                    + " with access to every file, the network and other processes"]
         if not self.prlimit:
             out.append("no resource limits (prlimit not found)")
+        if self.mode == "bwrap":
+            out += self._lacks()
         with self._notes_lock:
             out += self.notes
         return out
@@ -213,7 +251,8 @@ class Sandbox:
         return {"mode": self.mode, "full": self.full, "summary": self.summary(),
                 "isolation": self.given(), "missing": self.missing(),
                 "dedicated_uids": [UID_BASE, UID_BASE + SLOTS - 1] if self.dedicated_uids
-                else None, "not_used": self.tried}
+                else None, "not_used": self.tried,
+                "bubblewrap_refused": dict(self.refused)}
 
     def close(self):
         """Give back this grader's group (its dedicated gid)."""
@@ -241,7 +280,21 @@ class Sandbox:
         return Jail(self, kit, writable, readonly, limits or BUILD_LIMITS, chdir)
 
     def probe(self):
-        """Run /bin/true the way real runs go; (ok, why not)."""
+        """Run /bin/true the way real runs go; (ok, why not). With
+        bubblewrap, an option this machine refuses (BWRAP_OPTIONAL, known by
+        its error) is left out, and the probe runs again."""
+        for _ in range(len(BWRAP_OPTIONAL) + 1):
+            ok, why = self._probe_once()
+            if ok or self.mode != "bwrap":
+                break
+            opt = next((o for o, words, _ in BWRAP_OPTIONAL
+                        if words in why and o not in self.refused), None)
+            if opt is None:
+                break
+            self.refused[opt] = why
+        return ok, why
+
+    def _probe_once(self):
         tmp = tempfile.mkdtemp(prefix="rvh-probe-")
         try:
             os.chmod(tmp, 0o755)
@@ -367,10 +420,15 @@ class Jail:
         return [*ids, *(["--"] if ids else []), *self._bwrap_args(argv), "--", *inner]
 
     def _bwrap_args(self, argv):
-        # --disable-userns: no user namespace inside (less of the kernel to attack).
-        a = [self.box.bwrap, "--unshare-all", "--unshare-user", "--disable-userns",
-             "--die-with-parent", "--new-session", "--uid", str(INSIDE_ID), "--gid", str(INSIDE_ID), "--hostname", "sandbox",
-             "--ro-bind", "/usr", "/usr"]
+        refused = self.box.refused
+        a = [self.box.bwrap, "--unshare-all", "--unshare-user"]
+        if "--disable-userns" not in refused:
+            a.append("--disable-userns")    # no user namespace inside (less kernel to attack)
+        a += ["--die-with-parent", "--new-session", "--uid", str(INSIDE_ID),
+              "--gid", str(INSIDE_ID)]
+        if "--hostname" not in refused:
+            a += ["--hostname", "sandbox"]
+        a += ["--ro-bind", "/usr", "/usr"]
         for link in USR_LINKS:
             if os.path.islink(link):
                 a += ["--symlink", os.readlink(link), link]
@@ -379,7 +437,9 @@ class Jail:
         for path in ETC_SHOWN:
             if os.path.exists(path):
                 a += ["--ro-bind", path, path]
-        a += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
+        if "--proc" not in refused:
+            a += ["--proc", "/proc"]
+        a += ["--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
         bound = ["/usr"]
         if self.kit:
             a += ["--ro-bind", self.kit, self.kit]

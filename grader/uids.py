@@ -3,7 +3,8 @@ and what is done with them: one handed out per run in progress on the
 machine, and every process of it killed at the end of its run.
 
 The uids are UID_BASE .. UID_BASE + SLOTS - 1 (RVH_SANDBOX_UID_BASE,
-default 59000): numbers that must belong to no account (the sandbox checks
+default 59000, or 59128 in a container that shares the machine's uids: see
+default_base()): numbers that must belong to no account (the sandbox checks
 /etc/passwd and /etc/group). Graders on one machine share them through a
 lock file per uid (flock: freed by the kernel when a grader dies) in a
 folder only root may use.
@@ -17,8 +18,47 @@ import tempfile
 import threading
 import time
 
-UID_BASE = int(os.environ.get("RVH_SANDBOX_UID_BASE", "59000"))
 SLOTS = 128                     # dedicated uids UID_BASE .. UID_BASE + SLOTS - 1
+MACHINE_BASE = 59000
+CONTAINER_BASE = MACHINE_BASE + SLOTS
+# The kernel's first PID and user namespaces have these numbers on every
+# Linux machine (PROC_PID_INIT_INO, PROC_USER_INIT_INO).
+INIT_PID_NS, INIT_USER_NS = "pid:[4026531836]", "user:[4026531837]"
+
+
+def default_base(pid_ns=None, user_ns=None):
+    """59000, or 59128 in a container that shares the machine's uids (a
+    rootful Docker or podman container without a user namespace: its own
+    PID namespace, the machine's user namespace). There uid 59000 is the
+    machine's uid 59000: a grader on the machine, killing what its run on
+    59000 left (kill_uid reaches every PID namespace below its own), would
+    kill this container's runs too, and both would count against one
+    process limit. The container cannot read the machine's /etc/passwd:
+    59128-59255 must be free there as well."""
+    try:
+        pid_ns = pid_ns or os.readlink("/proc/self/ns/pid")
+        user_ns = user_ns or os.readlink("/proc/self/ns/user")
+    except OSError:
+        return MACHINE_BASE
+    return CONTAINER_BASE if user_ns == INIT_USER_NS and pid_ns != INIT_PID_NS \
+        else MACHINE_BASE
+
+
+UID_BASE = int(os.environ.get("RVH_SANDBOX_UID_BASE") or default_base())
+
+
+def unmapped(first, count, path="/proc/self/uid_map"):
+    """The first id of first .. first + count - 1 that this user namespace
+    does not map (a rootless container maps only its own range), or None."""
+    try:
+        with open(path, encoding="ascii") as f:
+            ranges = [tuple(int(x) for x in ln.split()[:3]) for ln in f if ln.strip()]
+    except (OSError, ValueError):
+        return None
+    for i in range(first, first + count):
+        if not any(inside <= i < inside + length for inside, _, length in ranges):
+            return i
+    return None
 
 
 class UidError(Exception):

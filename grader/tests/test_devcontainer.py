@@ -52,7 +52,8 @@ class DevcontainerTest(unittest.TestCase):
         for doc in ("README.md", os.path.join("docs", "devcontainer.md")):
             text = kit.read(os.path.join(kit.ROOT, doc))
             with self.subTest(doc=doc):
-                self.assertIn("podman run -it --rm " + " ".join(run_args), text)
+                self.assertIn(" ".join(["podman run -it --rm", *run_args,
+                                        '-v "$PWD":/workspaces/kit']), text)
                 self.assertIn("make setup", text)
 
 

@@ -7,13 +7,14 @@ commands. A mode the machine cannot give is SKIPPED with the reason.
 """
 
 import os
+import socket
 import stat
 import subprocess
 import sys
 import time
 import unittest
 
-from grader import labspec, ownership, sandbox
+from grader import labspec, ownership, sandbox, uids
 from grader.tests import fakes
 
 ROOT = os.geteuid() == 0
@@ -122,7 +123,12 @@ class ModeCase:
         self.assertEqual(js["mode"], self.MODE)
         self.assertIn(self.box.summary().split(":")[0], "sandbox")
         if self.MODE == "bwrap":
-            self.assertEqual(js["missing"], [])
+            # Nothing, or what the options this machine refuses cost (a container).
+            lacks = [what for opt, _, what in sandbox.BWRAP_OPTIONAL
+                     if what and opt in self.box.refused]
+            self.assertEqual(js["missing"], lacks)
+            self.assertEqual(js["full"], not lacks and not self.box.notes
+                             and (self.box.dedicated_uids or not ROOT))
         else:
             self.assertFalse(js["full"])
             self.assertTrue(js["missing"])
@@ -141,15 +147,33 @@ class BwrapTest(ModeCase, unittest.TestCase):
             self.assertNotIn(f"\n{name}\n", "\n" + out)
 
     def test_no_user_namespace_inside(self):
+        if "--disable-userns" in self.box.refused:
+            self.skipTest("bubblewrap's --disable-userns is refused here (the reports say "
+                          f"so): {self.box.refused['--disable-userns']}")
         with self.box.jail(self.kit) as j:
             rc, out = run(j, "unshare -U true && echo made one")
         self.assertNotIn("made one", out)
 
     def test_no_network(self):
+        # A listener of this machine's loopback cannot be reached (bash's
+        # /dev/tcp: works with or without a /proc inside).
+        listener = socket.socket()
+        self.addCleanup(listener.close)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
         with self.box.jail(self.kit) as j:
-            _, out = run(j, "cat /proc/net/dev")
-        ifaces = [ln.split(":")[0].strip() for ln in out.splitlines() if ":" in ln]
+            _, out = run(j, f"bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port}' 2>&1 && echo reached; "
+                            "cat /proc/net/dev 2>&1")
+        self.assertNotIn("reached", out)
+        self.assertIn("Connection refused", out)
+        if "--proc" in self.box.refused:
+            self.assertIn("/proc/net/dev: No such file", out)   # no /proc at all
+            return
+        ifaces = [ln.split(":")[0].strip() for ln in out.splitlines()
+                  if ":" in ln and "/dev/tcp" not in ln and "Connection" not in ln]
         self.assertEqual(ifaces, ["lo"])
+
 
     def test_dedicated_uid_as_root(self):
         if not ROOT:
@@ -161,6 +185,106 @@ class BwrapTest(ModeCase, unittest.TestCase):
             self.assertEqual(os.lstat(os.path.join(self.build, "mine")).st_uid, j.uid)
         self.assertEqual(os.lstat(os.path.join(self.build, "mine")).st_uid, 0)
 
+
+# A bubblewrap that refuses options as a default Docker or podman container
+# does, with bubblewrap's own words (measured: docs/devcontainer.md), and
+# otherwise runs the real one.
+REFUSING_BWRAP = """#!/bin/sh
+for a in "$@"; do
+    case "$a" in
+    --) break ;;
+    --hostname) echo "bwrap: Can't set hostname to sandbox: Operation not permitted" >&2; exit 1 ;;
+    --proc) echo "bwrap: Can't mount proc on /newroot/proc: Operation not permitted" >&2; exit 1 ;;
+    --disable-userns) echo "bwrap: cannot open /proc/sys/user/max_user_namespaces: \
+Read-only file system" >&2; exit 1 ;;
+    --unknown-failure) echo "bwrap: something else went wrong" >&2; exit 1 ;;
+    esac
+done
+exec REAL "$@"
+"""
+
+
+class BwrapRefusalsTest(unittest.TestCase):
+    """In a container bubblewrap is refused its hostname, a new /proc and
+    --disable-userns: the sandbox runs without them and says what that
+    costs; it never drops an option for an error it does not know."""
+
+    def setUp(self):
+        self.box = mode_or_skip("bwrap")
+        self.addCleanup(self.box.close)
+        self.tmp = fakes.TempDir(prefix="grader-refusing-")
+        self.addCleanup(self.tmp.cleanup)
+        os.chmod(self.tmp.path, 0o755)
+        self.fake = os.path.join(self.tmp.path, "bwrap")
+        with open(self.fake, "w") as f:
+            f.write(REFUSING_BWRAP.replace("REAL", self.box.bwrap))
+        os.chmod(self.fake, 0o755)
+        self.kit = os.path.join(self.tmp.path, "kit")
+        os.makedirs(os.path.join(self.kit, "labs"))
+
+    def test_runs_without_what_is_refused_and_says_so(self):
+        box = sandbox.Sandbox("bwrap")
+        self.addCleanup(box.close)
+        box.bwrap = self.fake
+        self.assertEqual(box.probe(), (True, ""))
+        self.assertEqual(sorted(box.refused), ["--disable-userns", "--hostname", "--proc"])
+        self.assertIn("Can't mount proc", box.refused["--proc"])
+        build = os.path.join(self.kit, "build", "x")
+        with box.jail(self.kit, writable=[build]) as j:
+            argv = j.wrap(["true"])
+            rc, out = run(j, "echo built > build/x/f; ls /proc 2>&1; cat /etc/passwd 2>&1; "
+                             "id -u")
+        for opt in ("--hostname", "--proc", "--disable-userns"):
+            self.assertNotIn(opt, argv)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("'/proc': No such file", out)
+        self.assertIn("/etc/passwd: No such file", out)
+        self.assertEqual(out.split()[-1], str(sandbox.INSIDE_ID))
+        summary = box.summary()
+        self.assertIn("no /proc at all", summary)
+        self.assertIn("MISSING: user namespaces can be made inside the sandbox", summary)
+        self.assertFalse(box.full)
+        self.assertFalse(box.to_json()["full"])
+        self.assertEqual(sorted(box.to_json()["bubblewrap_refused"]), sorted(box.refused))
+
+    def test_an_unknown_error_is_not_worked_around(self):
+        box = sandbox.Sandbox("bwrap")
+        self.addCleanup(box.close)
+        box.bwrap = self.fake
+        real = sandbox.Jail._bwrap_args
+        self.addCleanup(setattr, sandbox.Jail, "_bwrap_args", real)
+        # bubblewrap's first option fails with an error no option is known by
+        sandbox.Jail._bwrap_args = lambda j, argv: (lambda a: [a[0], "--unknown-failure",
+                                                               *a[1:]])(real(j, argv))
+        ok, why = box.probe()
+        self.assertFalse(ok)
+        self.assertIn("something else went wrong", why)
+        self.assertEqual(box.refused, {})
+
+
+class UidRangeTest(unittest.TestCase):
+    """The dedicated uids: another range in a container that shares the
+    machine's uids; a range this user namespace does not map is refused."""
+
+    def test_container_sharing_the_machines_uids_uses_the_next_range(self):
+        self.assertEqual(uids.default_base(uids.INIT_PID_NS, uids.INIT_USER_NS), 59000)
+        # rootful podman or Docker: own PID namespace, the machine's uids
+        self.assertEqual(uids.default_base("pid:[4026532383]", uids.INIT_USER_NS), 59128)
+        # rootless, or a user namespace of its own: its uids are not the machine's
+        self.assertEqual(uids.default_base("pid:[4026532383]", "user:[4026532400]"), 59000)
+        self.assertEqual(uids.CONTAINER_BASE, uids.MACHINE_BASE + uids.SLOTS)
+
+    def test_unmapped_ids(self):
+        tmp = fakes.TempDir()
+        self.addCleanup(tmp.cleanup)
+        path = os.path.join(tmp.path, "uid_map")
+        with open(path, "w") as f:
+            f.write("         0       1000          1\n         1     100000      59050\n")
+        self.assertIsNone(uids.unmapped(0, 59051, path))
+        self.assertEqual(uids.unmapped(59000, 128, path), 59051)
+        with open(path, "w") as f:
+            f.write("         0          0 4294967295\n")
+        self.assertIsNone(uids.unmapped(59000, 128, path))
 
 class ClosedFolderTest(unittest.TestCase):
     """A kit in a folder the dedicated uids cannot enter (root's home): the
