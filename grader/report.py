@@ -82,6 +82,7 @@ def print_test(t, root, verbose=False):
                 print("         " + ("trap dump:" if dump else "last lines of output:"))
                 for ln in shown:
                     print("         | " + sanitize.line(ln[:150]))
+            print_diagnosis(t)
     if t.parsed and t.parsed.suspicious:
         for line in t.parsed.suspicious[:SUSPICIOUS_SHOWN]:
             print(f"         suspicious: {sanitize.line(repr(line[:120]))}")
@@ -91,6 +92,28 @@ def print_test(t, root, verbose=False):
         print("      --- serial output ---")
         for ln in sanitize.text(t.run.text).splitlines():
             print("      | " + ln)
+
+
+WHEN = {"timeout": "at the timeout, just before the kill",
+        "flood": "when the output passed the cap, just before the kill",
+        "failure": "as the failing run shut down"}
+
+
+def print_diagnosis(t):
+    """Where the harts were and what the dump's addresses are
+    (grader/diagnose.py)."""
+    d = t.diagnosis
+    if not d:
+        return
+    when = WHEN.get(t.run.snapshot_when if t.run else "", "")
+    if t.run and t.run.snapshot:
+        print(f"         where the harts were ({when}):")
+    else:
+        print("         where:")
+    for ln in d.lines:
+        print("         > " + sanitize.line(ln))
+    for h in d.hints:
+        print("         hint:     " + sanitize.line(h))
 
 
 def print_summary(outcomes):
@@ -130,6 +153,7 @@ def to_json(outcomes, root, submission=None):
                 "log": rel(t.log, root) if t.log else None,
                 "suspicious_count": len(suspicious_lines(t)),
                 "suspicious": [ln[:200] for ln in suspicious_lines(t)[:SUSPICIOUS_KEPT]],
+                "diagnosis": t.diagnosis.to_json() if getattr(t, "diagnosis", None) else None,
                 "checks": [{"name": r.check.name, "points": r.points,
                             "max_points": r.check.points, "ok": r.ok,
                             "expected": r.expected, "saw": r.saw} for r in t.results],

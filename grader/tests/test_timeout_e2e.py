@@ -113,6 +113,18 @@ class InfiniteLoopTest(unittest.TestCase):
         for name in HANGING:
             self.assertRegex(self.out, rf"{name} +0/\d+ +TIMEOUT")
 
+    def test_hang_is_diagnosed(self):
+        # Read through QEMU's monitor just before the kill: the hart, its
+        # function and file:line in the student's own file (issue 14).
+        tests = self.result()
+        for name in HANGING:
+            d = tests[name]["diagnosis"]
+            self.assertIsNotNone(d, name)
+            self.assertRegex(" ".join(d["lines"]),
+                             r"hart 0: in the hypervisor, pc 0x[0-9a-f]+ in hext_detect\(\) "
+                             r"labs/01-boot/boot\.c:\d+", name)
+            self.assertRegex(self.out, r"where the harts were \(at the timeout")
+
     def test_other_tests_still_score(self):
         tests = self.result()
         others = [t for name, t in tests.items() if name not in HANGING]
