@@ -5,6 +5,7 @@ import os
 import sys
 
 from . import sandbox, sanitize
+from .evaluate import clip as evaluate_clip
 from .build import VARIANT_NAMES
 
 USE_COLOR = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
@@ -49,6 +50,7 @@ def make_qemu_command(test):
 
 
 SUSPICIOUS_SHOWN = 3        # lines quoted in the terminal report
+DIAGS_SHOWN = 3             # the kit's DIAG lines shown per test
 SUSPICIOUS_KEPT = 20        # lines kept per test in the JSON
 
 
@@ -60,6 +62,9 @@ def print_test(t, root, verbose=False):
         return
     if t.note:
         print(f"      ! {sanitize.line(t.note)}")
+    if not t.passed and t.parsed:
+        for text in t.parsed.diags[:DIAGS_SHOWN]:
+            print(f"      ! {color('FAIL', 'diagnosis:')} {sanitize.line(evaluate_clip(text))}")
     if not t.passed or verbose:
         for r in t.results:
             if r.ok and not verbose:
@@ -69,7 +74,10 @@ def print_test(t, root, verbose=False):
             if not r.ok:
                 print(f"         expected: {sanitize.line('; '.join(r.expected))}")
                 print(f"         saw:      {sanitize.line('; '.join(r.saw))}")
-                if r.check.hint:
+                if getattr(r, "not_judged", False):
+                    print("         hint:     none of its own: it follows from a failure "
+                          "above; fix that first")
+                elif r.check.hint:
                     print(f"         hint:     {r.check.hint}")
         if not t.passed:
             if t.status in ("TIMEOUT", "FLOOD"):
@@ -137,6 +145,14 @@ def suspicious_lines(t):
     return t.parsed.suspicious if t.parsed else []
 
 
+def _diagnosis_json(t):
+    """The kit's DIAG lines and grader/diagnose.py's findings, or None."""
+    d = t.diagnosis.to_json() if getattr(t, "diagnosis", None) else {"lines": [], "hints": []}
+    d["kit"] = [evaluate_clip(x) for x in t.parsed.diags[:DIAGS_SHOWN]] \
+        if t.parsed and not t.passed else []
+    return d if d["lines"] or d["hints"] or d["kit"] else None
+
+
 def to_json(outcomes, root, submission=None):
     labs = []
     for o in outcomes:
@@ -153,7 +169,7 @@ def to_json(outcomes, root, submission=None):
                 "log": rel(t.log, root) if t.log else None,
                 "suspicious_count": len(suspicious_lines(t)),
                 "suspicious": [ln[:200] for ln in suspicious_lines(t)[:SUSPICIOUS_KEPT]],
-                "diagnosis": t.diagnosis.to_json() if getattr(t, "diagnosis", None) else None,
+                "diagnosis": _diagnosis_json(t),
                 "checks": [{"name": r.check.name, "points": r.points,
                             "max_points": r.check.points, "ok": r.ok,
                             "expected": r.expected, "saw": r.saw} for r in t.results],

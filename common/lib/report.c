@@ -128,6 +128,16 @@ int check_eq(const char *name, ulong expected, ulong got)
 	return check(name, expected == got, "expected 0x%lx, got 0x%lx", expected, got);
 }
 
+void diag(const char *fmt, ...)
+{
+	char text[240];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	printf("DIAG %s %s\n", nonce, text);
+}
+
 void fact(const char *key, const char *fmt, ...)
 {
 	char value[160];
