@@ -138,6 +138,13 @@ class DumpTest(unittest.TestCase):
 LAB4_SLIP = ("\tld\tsp, VCPU_HYP + 1*8(a0)\n\tld\tgp", "\tld\tsp, VCPU_HYP + 2*8(a0)\n\tld\tgp")
 LAB8_SLIP = ("\tvipi_send(vm, t->id, VIPI_REQ_WAKE);\n\treturn SBI_SUCCESS;",
              "\treturn SBI_SUCCESS;")
+LAB2_SLIP = ("\tcsr_write(hstatus, v->hstatus);\n", "")
+LAB7_SLIP = ("\t\tv->gprs[REG_A1] = value;\n\treturn e->reason;",
+             "\t\tv->gprs[REG_A1] = value;\n\tv->sepc += 4;\n\treturn e->reason;")
+SLIPS = {"02-csr": ("vcpu.c", LAB2_SLIP, "guest_vs"),
+         "04-switch": ("switch.S", LAB4_SLIP, "hyp_state"),
+         "07-sbi": ("vsbi.c", LAB7_SLIP, "base"),
+         "08-hsm": ("hsm.c", LAB8_SLIP, "bringup")}
 
 
 def slipped(rel, slip):
@@ -151,9 +158,11 @@ def slipped(rel, slip):
 
 @kit.needs_real_kit
 class SlipsTest(unittest.TestCase):
-    """The two slips of issue 14, in one kit copy: graded as skeletons
+    """The slips of issue 14, in one kit copy: graded as skeletons
     (solutions for the earlier labs, the slipped file for the lab itself),
-    one test each."""
+    one test each: lab 4's sp and lab 8's hart never woken (item 1), and
+    the red herrings of item 2: lab 2 with hstatus never written (the guest
+    runs in HS-mode), lab 7's dispatcher moving sepc a second time."""
 
     @classmethod
     def setUpClass(cls):
@@ -162,19 +171,16 @@ class SlipsTest(unittest.TestCase):
         root = cls.tmp.path
         try:
             kit.kit_copy(root, labs=[d for d in labspec.lab_dirs() if d < "09"])
-            for lab in ("04-switch", "08-hsm"):     # the lab's reference, then the slip
+            for lab, (name, slip, _) in SLIPS.items():   # the lab's reference, then the slip
                 for f in os.listdir(os.path.join(root, "solutions", lab)):
                     if f.endswith((".c", ".S")):
                         kit.write(os.path.join(root, "labs", lab, f), kit.solution(f"{lab}/{f}"))
-            kit.write(os.path.join(root, "labs", "04-switch", "switch.S"),
-                      slipped("04-switch/switch.S", LAB4_SLIP))
-            kit.write(os.path.join(root, "labs", "08-hsm", "hsm.c"),
-                      slipped("08-hsm/hsm.c", LAB8_SLIP))
-            labs = {lab.number: lab for lab in labspec.load_labs(root)}
+                kit.write(os.path.join(root, "labs", lab, name), slipped(f"{lab}/{name}", slip))
+            labs = {lab.dirname: lab for lab in labspec.load_labs(root)}
             picked = []
-            for n, name in ((4, "hyp_state"), (8, "bringup")):
-                labs[n].tests = [t for t in labs[n].tests if t.name == name]
-                picked.append(labs[n])
+            for lab, (_, _, test) in SLIPS.items():
+                labs[lab].tests = [t for t in labs[lab].tests if t.name == test]
+                picked.append(labs[lab])
             t0 = time.monotonic()
             outcomes = grade.grade(root, picked, "skel", 2, tag="-diag")
             cls.took = time.monotonic() - t0
@@ -211,6 +217,23 @@ class SlipsTest(unittest.TestCase):
         self.assertEqual(len(waiting), 3, lines)        # the three harts never started
         self.assertRegex(hints, r"harts \d, \d, \d in hsm_wait_start\(\): it waits for a "
                                 r"hart_start that never reached it")
+        # Item 2: the VS CSR reset is not blamed for harts that never ran.
+        entry = [r for r in t.results if r.check.check == "bringup_entry_state"][0]
+        self.assertTrue(entry.not_judged, entry.saw)
+        self.assertFalse(entry.ok)
+
+    def test_lab2_guest_in_hs_mode(self):
+        t = self.tests[2]
+        self.assertEqual(t.score, 0, t.status)
+        self.assertTrue(any("the guest runs in HS-mode, not VS-mode" in x
+                            for x in t.parsed.diags), t.parsed.diags)
+
+    def test_lab7_sepc_moved_twice(self):
+        t = self.tests[7]
+        self.assertLess(t.score, t.max, t.status)
+        self.assertTrue(any(x.startswith("vsbi_handle_exit() moved sepc from")
+                            and "lab 6's decoder already moved it" in x
+                            for x in t.parsed.diags), t.parsed.diags)
 
     def test_sandboxed(self):
         # The monitor's socket lives in a folder of the run's own; the
