@@ -38,7 +38,19 @@ def print_lab_header(o):
 
 
 def make_qemu_command(test):
-    """The make command that reruns one test's machine by hand."""
+    """The make command that reruns one test's machine by hand: make run
+    for a test that boots a real guest (lab 10: make qemu would give the
+    hypervisor no image), make qemu for the others."""
+    if test.guest:
+        image = test.guest.get("image", "")
+        cmd = f"make run GUEST={image}"
+        if test.guest.get("initrd"):
+            cmd += f" INITRD={test.guest['initrd']}"
+        if test.smp != 1:
+            cmd += f" SMP={test.smp}"
+        if test.cpu != "rv64":
+            cmd += f" CPU={test.cpu}"
+        return cmd
     cmd = f"make qemu LAB={test.lab.number} TEST={test.scenario}"
     if test.cpu != "rv64":
         cmd += f" CPU={test.cpu}"
