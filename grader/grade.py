@@ -2,6 +2,7 @@
 
 import concurrent.futures
 import os
+import random
 import secrets
 import shutil
 import tempfile
@@ -39,14 +40,51 @@ class TestOutcome:
 def run_params(test):
     seed = test.seed if test.seed is not None else secrets.randbits(32)
     mem = labspec.parse_mem(test.mem)
-    return {"smp": test.smp, "mem_bytes": mem, "mem_mib": mem >> 20, "cpu": test.cpu,
-            "seed": int(seed), "nonce": secrets.token_hex(8), "test": test.scenario}
+    params = {"smp": test.smp, "mem_bytes": mem, "mem_mib": mem >> 20, "cpu": test.cpu,
+              "seed": int(seed), "nonce": secrets.token_hex(8), "test": test.scenario}
+    params.update(seed_values(int(seed)))
+    params["cpu"] = evaluate.render(test.cpu, params)
+    return params
+
+
+def seed_values(seed):
+    """Values a test's templates may use, drawn from the seed (so a rerun
+    with the same seed sees the same): {rand_a} and {rand_c} 32 bits,
+    {rand_b} 63 bits, never 0 (lab 7 gives them to -cpu as the machine
+    ids: a hard-coded answer cannot match them); {seed_low1}, {seed_low2}."""
+    r = random.Random(seed)
+    return {"rand_a": r.getrandbits(32) | 1, "rand_b": r.getrandbits(63) | 1 << 62,
+            "rand_c": r.getrandbits(32) | 1,
+            # The seed with its two low bits never 0 (lab 6: SEED_LOW1/2 in
+            # labs/06-trap/test/lab6.h): an address that is not 4-aligned.
+            "seed_low1": (seed & ~3) | (1 + seed % 3),
+            "seed_low2": (seed & ~3) | (1 + (seed >> 2) % 3)}
 
 
 MONITOR = "qmp.sock"        # the run's QMP socket, in a folder of its own
 
 
-def qemu_command(test, kernel, params, monitor=None):
+def dtb_command(test, path):
+    """QEMU writes the device tree of a machine like test's, but with the CPU
+    test.dtb_cpu, to path, and exits (-machine virt,dumpdtb=)."""
+    return [QEMU, "-machine", f"virt,dumpdtb={path}", "-bios", "default", "-display", "none",
+            "-monitor", "none", "-serial", "none", "-nic", "none", "-cpu", test.dtb_cpu,
+            "-smp", str(test.smp), "-m", test.mem]
+
+
+def make_dtb(test, root, folder):
+    """The device tree a test asks for (qemu "dtb_cpu"), made in the sandbox
+    into folder (the run's own): its path, or raises GuestError."""
+    path = os.path.join(folder, "machine.dtb")
+    run = sandboxed_qemu(dtb_command(test, path), 20, root, labspec.parse_mem(test.mem),
+                         test.smp, writable=[folder])
+    if not os.path.isfile(path):
+        raise guestload.GuestError("cannot make the test's device tree "
+                                   f"(-cpu {test.dtb_cpu}): {run.error or run.text[-200:]}")
+    return path
+
+
+def qemu_command(test, kernel, params, monitor=None, dtb=None):
     """monitor: a QMP socket path for the grader to read the harts through
     (grader/monitor.py); with several harts the kit is then told (snap=1) to
     wait a moment for that read before a failing run shuts down."""
@@ -64,12 +102,14 @@ def qemu_command(test, kernel, params, monitor=None):
         bootargs += " " + where
     cmd = [QEMU, "-machine", "virt", "-bios", "default", "-no-reboot",
            "-display", "none", "-monitor", "none", "-serial", "stdio", "-nic", "none",
-           "-cpu", test.cpu, "-smp", str(test.smp), "-m", test.mem,
+           "-cpu", params["cpu"], "-smp", str(test.smp), "-m", test.mem,
            "-kernel", kernel, "-append", bootargs]
     if test.icount:
         cmd += ["-icount", "shift=0,sleep=off"]
     if monitor:
         cmd += ["-qmp", f"unix:{monitor},server=on,wait=off"]
+    if dtb:
+        cmd += ["-dtb", dtb]
     return cmd + loader + test.extra_args
 
 
@@ -136,12 +176,12 @@ def monitor_dir():
     return tempfile.mkdtemp(prefix="rvh-qmp-")
 
 
-def sandboxed_qemu(cmd, timeout, root, mem_bytes, smp, cap=qemu.OUTPUT_CAP):
+def sandboxed_qemu(cmd, timeout, root, mem_bytes, smp, cap=qemu.OUTPUT_CAP, writable=()):
     """qemu.run(cmd) in the sandbox over root, for the instructors' tools
-    (make bench, make fuzz)."""
+    (make bench, make fuzz) and a test's device tree (make_dtb)."""
     limits = sandbox.run_limits(timeout, mem_bytes, smp)
     try:
-        with sandbox.detect().jail(root, limits=limits) as j:
+        with sandbox.detect().jail(root, writable=writable, limits=limits) as j:
             return qemu.run(j.wrap(cmd), timeout, cap=cap, env=j.env, cwd=j.cwd)
     except (sandbox.SandboxError, OSError) as e:
         return _error_run(f"cannot sandbox the run: {e}")
@@ -155,8 +195,10 @@ def run_test(test, kernel, variant, logdir, root=None):
     mondir = None if test.host else monitor_dir()
     try:
         try:
+            dtb = make_dtb(test, root or kit_of(kernel), mondir) if test.dtb_cpu and \
+                not test.host else None
             cmd = host_command(kernel, params) if test.host else \
-                qemu_command(test, kernel, params, os.path.join(mondir, MONITOR))
+                qemu_command(test, kernel, params, os.path.join(mondir, MONITOR), dtb)
         except guestload.GuestError as e:
             out.params = params
             out.status, out.note = "ERROR", str(e)

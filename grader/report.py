@@ -37,10 +37,11 @@ def print_lab_header(o):
             print("   | " + ln)
 
 
-def make_qemu_command(test):
+def make_qemu_command(test, params=None):
     """The make command that reruns one test's machine by hand: make run
     for a test that boots a real guest (lab 10: make qemu would give the
     hypervisor no image), make qemu for the others."""
+    cpu = params["cpu"] if params and params.get("cpu") else test.cpu
     if test.guest:
         image = test.guest.get("image", "")
         cmd = f"make run GUEST={image}"
@@ -49,11 +50,11 @@ def make_qemu_command(test):
         if test.smp != 1:
             cmd += f" SMP={test.smp}"
         if test.cpu != "rv64":
-            cmd += f" CPU={test.cpu}"
+            cmd += f" CPU={cpu}"
         return cmd
     cmd = f"make qemu LAB={test.lab.number} TEST={test.scenario}"
     if test.cpu != "rv64":
-        cmd += f" CPU={test.cpu}"
+        cmd += f" CPU={cpu}"
     if test.smp != 1:
         cmd += f" SMP={test.smp}"
     if test.mem != "128M":
@@ -95,7 +96,7 @@ def print_test(t, root, verbose=False):
             if t.status in ("TIMEOUT", "FLOOD"):
                 print("         hint:     an infinite loop, a trap that repeats, or a hart "
                       "waiting forever; watch it with")
-                print("                   " + make_qemu_command(t.test))
+                print("                   " + make_qemu_command(t.test, t.params))
             dump = t.parsed.dump_excerpt() if t.parsed else []
             shown = dump or (t.parsed.tail() if t.parsed else [])
             if shown:

@@ -55,6 +55,14 @@ int lab_main(ulong hartid, const void *dtb)
 	deleg_init();
 	if (vm_ram_setup(&ram, LAB8_RAM_SIZE, LAB8_VMID))
 		return 1;
+	// Mapped, but not executable (lab8.h): for test errors.
+	void *noexec = kalloc();
+	if (!noexec || gstage_map(ram.root, LAB8_NOEXEC_GPA, (ulong)noexec, PAGE_SIZE,
+				  PTE_R | PTE_W)) {
+		check("harness_noexec_page", 0, "gstage_map() of one R|W page at 0x%lx failed (lab 5)",
+		      LAB8_NOEXEC_GPA);
+		return 1;
+	}
 	vsbi_init(&caps);
 	vm.ops = &ops;
 	vm.root = ram.root;

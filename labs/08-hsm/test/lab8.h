@@ -13,4 +13,9 @@
 // controller would (lab 10's PLIC does exactly this).
 #define LAB8_HC_EXT_IRQ  0x801
 
+// A page the harness maps into the VM readable and writable but NOT
+// executable (G-stage R|W, no X), below the RAM: hart_start there must be
+// SBI_ERR_INVALID_ADDRESS, though the address is mapped (SBI 9.1).
+#define LAB8_NOEXEC_GPA  0x7fff0000UL
+
 #endif
