@@ -9,11 +9,13 @@ is graded as `make grade SKELETON=1` grades (the earlier labs from
 solutions/), with only the tests concerned: one build per lab.
 
   lab 1  H detected from the device tree's riscv,isa   hext_dt_lies (-cpu h=false, a tree that says h)
-  lab 1  memory size read from one cell of reg         platform_huge (-m 4608M)
+  lab 1  memory size read from one cell of reg         platform_above_4g (-m 4608M)
   lab 5  a 2 MiB leaf chosen on the GPA alone          megapage (a host address not 2 MiB aligned)
   lab 6  the fault address's low two bits dropped      gpf_load, gpf_store (low bits never 0)
   lab 7  hard-coded machine ids                        base (-cpu rv64,mvendorid=random,...)
   lab 8  hart_start at a mapped, non-executable GPA    errors (start_noexec)
+  lab 10 the guest's timebase hard-coded               guest_dtb (the VM says another host's timebase)
+  lab 10 a fast path that loses a hypercall's a1       virtual_insn (the guest makes 64 hypercalls)
 
 The random values follow the seed; each run here draws a fresh one, as
 every graded run does (the cases that matter come up whatever the seed:
@@ -35,7 +37,7 @@ MUTANTS = {
          "\tfor (const char *p = platform.isa + 4; *p && *p != '_'; p++)\n"
          "\t\tif (*p == 'h')\n\t\t\treturn 1;\n\treturn 0;"),
         ("out->mem_size = fdt64(reg + 8);", "out->mem_size = fdt32(reg + 12);   // wrong: one cell"),
-    ], {"hext_dt_lies", "platform_huge"}),
+    ], {"hext_dt_lies", "platform_above_4g"}),
     "05-gstage": ("gstage.c", [
         ("int big = !((gpa | hpa) & (MEGAPAGE_SIZE - 1)) && size >= MEGAPAGE_SIZE;",
          "int big = !(gpa & (MEGAPAGE_SIZE - 1)) && size >= MEGAPAGE_SIZE;   // wrong: GPA alone"),
@@ -53,12 +55,20 @@ MUTANTS = {
         ("gstage_translate(root, gpa, &perms) != -1UL && (perms & PTE_X);",
          "gstage_translate(root, gpa, &perms) != -1UL;   // wrong: mapped is not enough"),
     ], {"errors"}),
+    "10-guest": ({"guest_dtb.c": [
+        ('fdtw_prop_u32(w, "timebase-frequency", (u32)vm->timebase);',
+         'fdtw_prop_u32(w, "timebase-frequency", 10000000);   // wrong: QEMU virt\'s')],
+                  "vmm.c": [
+        ("\tr[REG_A0] = (ulong)error;\n\tr[REG_A1] = value;",
+         "\tr[REG_A0] = (ulong)error;   // wrong: a1 left as the guest's")]},
+                 None, {"guest_dtb", "virtual_insn"}),
 }
 # The check that must fail in each test (the others may hold).
-MUST_FAIL = {("01-boot", "hext_dt_lies"): "fact", ("01-boot", "platform_huge"): "fact",
+MUST_FAIL = {("01-boot", "hext_dt_lies"): "fact", ("01-boot", "platform_above_4g"): "fact",
              ("05-gstage", "megapage"): "megapage_host_unaligned",
              ("06-trap", "gpf_load"): "fact", ("06-trap", "gpf_store"): "fact",
-             ("07-sbi", "base"): "base_machine_ids", ("08-hsm", "errors"): "start_noexec"}
+             ("07-sbi", "base"): "base_machine_ids", ("08-hsm", "errors"): "start_noexec",
+             ("10-guest", "guest_dtb"): "dtb_cpus", ("10-guest", "virtual_insn"): "hypercalls"}
 
 
 def mutated(lab, name, edits):
@@ -77,12 +87,14 @@ class WrongAnswersTest(unittest.TestCase):
         cls.tmp = fakes.TempDir(prefix="grader-wrong-")
         root = cls.tmp.path
         try:
-            kit.kit_copy(root, labs=[d for d in labspec.lab_dirs() if d < "09"])
+            kit.kit_copy(root, labs=labspec.lab_dirs())
             for lab, (name, edits, _) in MUTANTS.items():
                 for f in os.listdir(os.path.join(root, "solutions", lab)):
                     if f.endswith((".c", ".S")):
                         kit.write(os.path.join(root, "labs", lab, f), kit.solution(f"{lab}/{f}"))
-                kit.write(os.path.join(root, "labs", lab, name), mutated(lab, name, edits))
+                files = name if isinstance(name, dict) else {name: edits}
+                for f, e in files.items():
+                    kit.write(os.path.join(root, "labs", lab, f), mutated(lab, f, e))
             labs = {lab.dirname: lab for lab in labspec.load_labs(root)}
             picked = []
             for lab, (_, _, tests) in MUTANTS.items():
