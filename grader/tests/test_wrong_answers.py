@@ -14,6 +14,7 @@ solutions/), with only the tests concerned: one build per lab.
   lab 6  the fault address's low two bits dropped      gpf_load, gpf_store (low bits never 0)
   lab 7  hard-coded machine ids                        base (-cpu rv64,mvendorid=random,...)
   lab 8  hart_start at a mapped, non-executable GPA    errors (start_noexec)
+  lab 8  remote fences without fence and without wait  rfence (rfence_waits: the target is busy)
   lab 10 the guest's timebase hard-coded               guest_dtb (the VM says another host's timebase)
   lab 10 a fast path that loses a hypercall's a1       virtual_insn (the guest makes 64 hypercalls)
 
@@ -51,10 +52,16 @@ MUTANTS = {
          "\t*value = r.error ? 0 : (ulong)r.value;    // 0 is always legal",
          "\tUNUSED(fid);\n\t*value = 0;    // wrong: what QEMU's default CPU says"),
     ], {"base"}),
-    "08-hsm": ("sbi_hsm.c", [
+    "08-hsm": ({"sbi_hsm.c": [
         ("gstage_translate(root, gpa, &perms) != -1UL && (perms & PTE_X);",
-         "gstage_translate(root, gpa, &perms) != -1UL;   // wrong: mapped is not enough"),
-    ], {"errors"}),
+         "gstage_translate(root, gpa, &perms) != -1UL;   // wrong: mapped is not enough")],
+                "vipi.c": [
+        ("\tif (req & VIPI_REQ_FENCE_VMA)\n\t\thfence_vvma_all();",
+         "\t// wrong: no fence (QEMU flushes at the exit anyway)"),
+        ("\t\twhile (__atomic_load_n(&vm->vcpus[i].fences_pending, __ATOMIC_SEQ_CST) && "
+         "!vm->down)\n\t\t\tvipi_handle(vm, self);",
+         "\t\t(void)self;   // wrong: no waiting")]},
+               None, {"errors", "rfence"}),
     "10-guest": ({"guest_dtb.c": [
         ('fdtw_prop_u32(w, "timebase-frequency", (u32)vm->timebase);',
          'fdtw_prop_u32(w, "timebase-frequency", 10000000);   // wrong: QEMU virt\'s')],
@@ -68,6 +75,7 @@ MUST_FAIL = {("01-boot", "hext_dt_lies"): "fact", ("01-boot", "platform_above_4g
              ("05-gstage", "megapage"): "megapage_host_unaligned",
              ("06-trap", "gpf_load"): "fact", ("06-trap", "gpf_store"): "fact",
              ("07-sbi", "base"): "base_machine_ids", ("08-hsm", "errors"): "start_noexec",
+             ("08-hsm", "rfence"): "rfence_waits",
              ("10-guest", "guest_dtb"): "dtb_cpus", ("10-guest", "virtual_insn"): "hypercalls"}
 
 
