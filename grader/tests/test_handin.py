@@ -6,7 +6,7 @@ End to end on a copy of the kit (labs 1-2) that is a git repository: lab
 1's answer is the reference (committed), lab 2's vcpu.c is changed after
 the commit. `python3 -m grader handin --lab 1` must warn about vcpu.c, pack
 the three student files and nothing else (not the test folders, not a
-stray file), and grade the unpacked archive with --submission: 22/22.
+stray file), and grade the unpacked archive with --submission: full marks.
 """
 
 import os
