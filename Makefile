@@ -339,6 +339,11 @@ GRADE_VARIANT += $(if $(filter 1,$(REQUIRE_SANDBOX)),--require-sandbox)
 grade:  ## grade LAB (or every lab), e.g. make grade LAB=1
 	@$(PYTHON) -m grader grade $(GRADE_LAB) $(GRADE_VARIANT) $(GRADEFLAGS)
 
+# make handin [LAB=n] [HANDIN_NAME=id]: docs/grading.md, "Handing in".
+.PHONY: handin
+handin:  ## pack your student files into build/handin-<name>-<date>.tar.gz, grade that archive
+	@HANDIN_NAME='$(HANDIN_NAME)' $(PYTHON) -m grader handin $(GRADE_LAB)
+
 test:  ## the kit proves itself: solutions full marks, skeletons zero, unit tests, gdb, editor
 	@$(PYTHON) -m grader selftest $(GRADEFLAGS)
 

@@ -212,6 +212,12 @@ def main(argv=None):
     z.add_argument("--out", metavar="FILE", default=os.path.join("build", "gradescope.zip"))
     z.add_argument("--lab", help="the lab the assignment grades (default: all)")
     z.add_argument("--extra-tests", metavar="DIR", help="hidden tests to include")
+    hi = sub.add_parser("handin", help="pack your student files into "
+                        "build/handin-<name>-<date>.tar.gz and grade that archive as an "
+                        "instructor would")
+    hi.add_argument("--lab", help="grade only this lab (the archive holds every lab's files)")
+    hi.add_argument("--out", metavar="DIR", help="where the archive goes (default: build/)")
+    hi.add_argument("--no-grade", action="store_true", help="only pack")
     s = sub.add_parser("selftest", help="prove the kit: solutions full, skeletons zero, unit tests, gdb, editor")
     s.add_argument("-j", "--jobs", type=int, default=default_jobs())
     s.add_argument("--lab", help="only this lab (default: all)")
@@ -236,6 +242,9 @@ def main(argv=None):
         if args.cmd == "gradescope":
             from . import gradescope
             return gradescope.main(args)
+        if args.cmd == "handin":
+            from . import handin
+            return handin.main(args)
         if args.cmd == "selftest":
             from . import selftest
             return selftest.main(args)

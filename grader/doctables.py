@@ -30,7 +30,10 @@ def _machine(test):
         return "host program"
     parts = [f"{test.smp} hart{'s' if test.smp > 1 else ''}", test.mem]
     if test.cpu != "rv64":
-        parts.append(f"`-cpu {test.cpu}`")
+        cpu = re.sub(r"\{rand_[a-z]\b[^}]*\}", "RANDOM", test.cpu)
+        parts.append(f"`-cpu {cpu}`")
+    if test.dtb_cpu:
+        parts.append(f"the device tree of `-cpu {test.dtb_cpu}`")
     if test.guest:
         image = test.guest["image"]
         parts.append("the kit's Linux" if image == "linux" else f"`{os.path.basename(image)}`")

@@ -12,6 +12,7 @@ import string
 # same line ("@@@@CHECK ..."): the nonce makes the match unambiguous anyway.
 CHECK_RE = re.compile(r"(?:^|(?<=[^A-Za-z0-9_]))CHECK (\S+) (\S+) (PASS|FAIL)(?: (.*))?$")
 FACT_RE = re.compile(r"(?:^|(?<=[^A-Za-z0-9_]))FACT (\S+) (\S+) ?(.*)$")
+DIAG_RE = re.compile(r"(?:^|(?<=[^A-Za-z0-9_]))DIAG (\S+) (.+)$")
 CLEAN_SHUTDOWN = "hyp: shutdown (ok)"
 FAILED_SHUTDOWN = "hyp: shutdown (failure)"
 DUMP_MARK = re.compile(r"^(=== .*===|panic: .*|\*\*\* trap while .*)$")
@@ -23,6 +24,7 @@ class Parsed:
         self.checks = {}       # name -> list of (ok, detail)
         self.facts = {}        # key -> list of values
         self.suspicious = []   # result-shaped lines without the nonce
+        self.diags = []        # what the kit's test code noticed (DIAG lines)
         for line in self.lines:
             m = CHECK_RE.search(line)
             if m:
@@ -38,6 +40,13 @@ class Parsed:
                     self.suspicious.append(line)
                 else:
                     self.facts.setdefault(m.group(2), []).append(m.group(3).strip())
+                continue
+            m = DIAG_RE.search(line)
+            if m:
+                if m.group(1) != nonce:
+                    self.suspicious.append(line)
+                elif m.group(2).strip() not in self.diags:
+                    self.diags.append(m.group(2).strip())
 
     def dump_excerpt(self, n=14):
         """The first trap dump or panic in the output, if any."""
@@ -103,10 +112,18 @@ class CheckResult:
         self.expected = expected     # list of strings
         self.saw = saw               # list of strings
         self.points = check.points if ok else 0
+        # Every FAIL line of the check says "not judged: ...": the kit could
+        # not look (an earlier failure stood in the way); its hint would
+        # point elsewhere.
+        self.not_judged = False
+
+
+NOT_JUDGED = "not judged"
 
 
 def evaluate_check(check, parsed, run, params):
     ok = True
+    not_judged = False
     expected, saw = [], []
 
     if check.fact is not None:
@@ -131,6 +148,7 @@ def evaluate_check(check, parsed, run, params):
             ok = False
             more = f" (and {len(fails) - 1} more)" if len(fails) > 1 else ""
             saw.append(f"CHECK {check.check} FAIL {clip(fails[0])}{more}")
+            not_judged = all(d.startswith(NOT_JUDGED) for d in fails)
 
     if check.expect is not None:
         pat = render(check.expect, params)
@@ -169,7 +187,9 @@ def evaluate_check(check, parsed, run, params):
             ok = False
             saw.append(describe_end(run, parsed))
 
-    return CheckResult(check, ok, expected, saw)
+    result = CheckResult(check, ok, expected, saw)
+    result.not_judged = not_judged and not ok
+    return result
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")

@@ -2,11 +2,13 @@
 
 import concurrent.futures
 import os
+import random
 import secrets
 import shutil
+import tempfile
 
 from . import build as buildmod
-from . import evaluate, guestload, labspec, linux, oracle, qemu, sandbox
+from . import diagnose, evaluate, guestload, labspec, linux, oracle, ownership, qemu, sandbox
 
 QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
 
@@ -24,6 +26,7 @@ class TestOutcome:
         self.note = ""           # why the run went wrong, in one line
         self.params = None       # the run's parameters (nonce, seed, ...)
         self.build_output = ""
+        self.diagnosis = None    # diagnose.Diagnosis of a run that went wrong
 
     @property
     def max(self):
@@ -37,14 +40,59 @@ class TestOutcome:
 def run_params(test):
     seed = test.seed if test.seed is not None else secrets.randbits(32)
     mem = labspec.parse_mem(test.mem)
-    return {"smp": test.smp, "mem_bytes": mem, "mem_mib": mem >> 20, "cpu": test.cpu,
-            "seed": int(seed), "nonce": secrets.token_hex(8), "test": test.scenario}
+    params = {"smp": test.smp, "mem_bytes": mem, "mem_mib": mem >> 20, "cpu": test.cpu,
+              "seed": int(seed), "nonce": secrets.token_hex(8), "test": test.scenario}
+    params.update(seed_values(int(seed)))
+    params["cpu"] = evaluate.render(test.cpu, params)
+    return params
 
 
-def qemu_command(test, kernel, params):
+def seed_values(seed):
+    """Values a test's templates may use, drawn from the seed (so a rerun
+    with the same seed sees the same): {rand_a} and {rand_c} 32 bits,
+    {rand_b} 63 bits, never 0 (lab 7 gives them to -cpu as the machine
+    ids: a hard-coded answer cannot match them); {seed_low1}, {seed_low2}."""
+    r = random.Random(seed)
+    return {"rand_a": r.getrandbits(32) | 1, "rand_b": r.getrandbits(63) | 1 << 62,
+            "rand_c": r.getrandbits(32) | 1,
+            # The seed with its two low bits never 0 (lab 6: SEED_LOW1/2 in
+            # labs/06-trap/test/lab6.h): an address that is not 4-aligned.
+            "seed_low1": (seed & ~3) | (1 + seed % 3),
+            "seed_low2": (seed & ~3) | (1 + (seed >> 2) % 3)}
+
+
+MONITOR = "qmp.sock"        # the run's QMP socket, in a folder of its own
+
+
+def dtb_command(test, path):
+    """QEMU writes the device tree of a machine like test's, but with the CPU
+    test.dtb_cpu, to path, and exits (-machine virt,dumpdtb=)."""
+    return [QEMU, "-machine", f"virt,dumpdtb={path}", "-bios", "default", "-display", "none",
+            "-monitor", "none", "-serial", "none", "-nic", "none", "-cpu", test.dtb_cpu,
+            "-smp", str(test.smp), "-m", test.mem]
+
+
+def make_dtb(test, root, folder):
+    """The device tree a test asks for (qemu "dtb_cpu"), made in the sandbox
+    into folder (the run's own): its path, or raises GuestError."""
+    path = os.path.join(folder, "machine.dtb")
+    run = sandboxed_qemu(dtb_command(test, path), 20, root, labspec.parse_mem(test.mem),
+                         test.smp, writable=[folder])
+    if not os.path.isfile(path):
+        raise guestload.GuestError("cannot make the test's device tree "
+                                   f"(-cpu {test.dtb_cpu}): {run.error or run.text[-200:]}")
+    return path
+
+
+def qemu_command(test, kernel, params, monitor=None, dtb=None):
+    """monitor: a QMP socket path for the grader to read the harts through
+    (grader/monitor.py); with several harts the kit is then told (snap=1) to
+    wait a moment for that read before a failing run shuts down."""
     # test= names the harness scenario: a test's own name unless it gives
     # "scenario" (hidden tests rerun an existing scenario under a new name).
     bootargs = f"test={test.scenario} nonce={params['nonce']} seed={params['seed']:#x}"
+    if monitor and test.smp > 1:
+        bootargs += " snap=1"
     if test.bootargs:
         bootargs += " " + evaluate.render(test.bootargs, params)
     loader = []
@@ -54,10 +102,14 @@ def qemu_command(test, kernel, params):
         bootargs += " " + where
     cmd = [QEMU, "-machine", "virt", "-bios", "default", "-no-reboot",
            "-display", "none", "-monitor", "none", "-serial", "stdio", "-nic", "none",
-           "-cpu", test.cpu, "-smp", str(test.smp), "-m", test.mem,
+           "-cpu", params["cpu"], "-smp", str(test.smp), "-m", test.mem,
            "-kernel", kernel, "-append", bootargs]
     if test.icount:
         cmd += ["-icount", "shift=0,sleep=off"]
+    if monitor:
+        cmd += ["-qmp", f"unix:{monitor},server=on,wait=off"]
+    if dtb:
+        cmd += ["-dtb", dtb]
     return cmd + loader + test.extra_args
 
 
@@ -96,23 +148,40 @@ def sandboxed_run(test, cmd, root, steps, params=None):
     if not shutil.which(cmd[0], path=None if os.sep in cmd[0] else sandbox.BASE_ENV["PATH"]):
         return _error_run(f"cannot start {cmd[0]}: not found or not executable")
     limits = sandbox.run_limits(test.timeout, labspec.parse_mem(test.mem), test.smp)
+    monitor = _monitor_of(cmd)
     try:
         with sandbox.detect().jail(root, readonly=shared_readonly(root) if root else [],
+                                   writable=[os.path.dirname(monitor)] if monitor else [],
                                    limits=limits) as j:
             wrapped = j.wrap(cmd)
             if test.host:
                 wrapped = oracle.command(judge, wrapped, params)
-            return qemu.run(wrapped, test.timeout, steps=steps, env=j.env, cwd=j.cwd)
+            return qemu.run(wrapped, test.timeout, steps=steps, env=j.env, cwd=j.cwd,
+                            monitor=monitor)
     except (sandbox.SandboxError, OSError) as e:
         return _error_run(f"cannot sandbox the run: {e}")
 
 
-def sandboxed_qemu(cmd, timeout, root, mem_bytes, smp, cap=qemu.OUTPUT_CAP):
+def _monitor_of(cmd):
+    """The QMP socket named on a QEMU command line (qemu_command), if any."""
+    for a, b in zip(cmd, cmd[1:]):
+        if a == "-qmp" and b.startswith("unix:"):
+            return b[len("unix:"):].split(",")[0]
+    return None
+
+
+def monitor_dir():
+    """A folder of its own for one run's QMP socket: short (a unix socket
+    path has at most 107 bytes) and private."""
+    return tempfile.mkdtemp(prefix="rvh-qmp-")
+
+
+def sandboxed_qemu(cmd, timeout, root, mem_bytes, smp, cap=qemu.OUTPUT_CAP, writable=()):
     """qemu.run(cmd) in the sandbox over root, for the instructors' tools
-    (make bench, make fuzz)."""
+    (make bench, make fuzz) and a test's device tree (make_dtb)."""
     limits = sandbox.run_limits(timeout, mem_bytes, smp)
     try:
-        with sandbox.detect().jail(root, limits=limits) as j:
+        with sandbox.detect().jail(root, writable=writable, limits=limits) as j:
             return qemu.run(j.wrap(cmd), timeout, cap=cap, env=j.env, cwd=j.cwd)
     except (sandbox.SandboxError, OSError) as e:
         return _error_run(f"cannot sandbox the run: {e}")
@@ -123,13 +192,21 @@ def run_test(test, kernel, variant, logdir, root=None):
     params = run_params(test)
     steps = [{k: evaluate.render(v, params) if isinstance(v, str) else v
               for k, v in s.items()} for s in test.input]
+    mondir = None if test.host else monitor_dir()
     try:
-        cmd = host_command(kernel, params) if test.host else qemu_command(test, kernel, params)
-    except guestload.GuestError as e:
-        out.params = params
-        out.status, out.note = "ERROR", str(e)
-        return out
-    run = sandboxed_run(test, cmd, root or kit_of(kernel), steps, params)
+        try:
+            dtb = make_dtb(test, root or kit_of(kernel), mondir) if test.dtb_cpu and \
+                not test.host else None
+            cmd = host_command(kernel, params) if test.host else \
+                qemu_command(test, kernel, params, os.path.join(mondir, MONITOR), dtb)
+        except guestload.GuestError as e:
+            out.params = params
+            out.status, out.note = "ERROR", str(e)
+            return out
+        run = sandboxed_run(test, cmd, root or kit_of(kernel), steps, params)
+    finally:
+        if mondir:
+            ownership.rmtree_quiet(mondir)
     parsed = evaluate.Parsed(run.text, params["nonce"])
     out.run, out.parsed, out.params = run, parsed, params
     out.results = [evaluate.evaluate_check(c, parsed, run, params) for c in test.checks]
@@ -150,8 +227,26 @@ def run_test(test, kernel, variant, logdir, root=None):
     if parsed.suspicious:
         out.note = (out.note + "; " if out.note else "") + \
             f"{len(parsed.suspicious)} result line(s) without this run's nonce ignored"
+    if not out.passed and not run.error:
+        out.diagnosis = diagnosis(test, kernel, root or kit_of(kernel), run, parsed)
     out.log = write_log(logdir, test, cmd, run, out)
     return out
+
+
+def diagnosis(test, kernel, root, run, parsed):
+    """Where the harts were (a snapshot) and what the kit's trap dump names
+    (grader/diagnose.py); None when there is nothing to say."""
+    # The kit's own kernel (a private kit has an empty build/linux).
+    guest_elf = linux.vmlinux() if _uses_linux(test) else None
+    images = diagnose.Images(kernel, root, guest_elf)
+    d = diagnose.Diagnosis()
+    if run.snapshot:
+        d = diagnose.harts(run.snapshot, run.words, images,
+                           diagnose.stack_ranges(root, kernel))
+    from_dump = diagnose.dump(parsed.dump_excerpt(), images)
+    d.lines += from_dump.lines
+    d.hints += from_dump.hints
+    return d or None
 
 
 def write_log(logdir, test, cmd, run, out):

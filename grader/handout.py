@@ -74,6 +74,7 @@ def write(dest):
     shutil.copyfile(os.path.join(TEMPLATES, "github-grade.yml"), wf)
     for readme in ("README.md", "docs/README.md"):
         _drop_instructor_links(os.path.join(dest, readme))
+    _drop_marked_lines(dest)
     _add_readme_note(os.path.join(dest, "README.md"))
 
 
@@ -87,6 +88,27 @@ def _drop_instructor_links(path):
     names = [os.path.basename(p) for p in INSTRUCTOR_ONLY]
     with open(path, "w", encoding="utf-8") as f:
         f.writelines(ln for ln in lines if not any(n in ln for n in names))
+
+
+INSTRUCTORS_MARK = "<!-- instructors -->"
+
+
+def _drop_marked_lines(dest):
+    """A line of the kit's Markdown that ends with INSTRUCTORS_MARK (a
+    table row about SOLUTION=1, solutions/) is for instructors: the
+    student handout has no solutions/, and the line would send a student
+    to a command that fails there."""
+    for top, _, files in os.walk(dest):
+        for name in files:
+            if not name.endswith(".md"):
+                continue
+            path = os.path.join(top, name)
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().splitlines(keepends=True)
+            kept = [ln for ln in lines if not ln.rstrip().endswith(INSTRUCTORS_MARK)]
+            if len(kept) != len(lines):
+                with open(path, "w", encoding="utf-8") as f:
+                    f.writelines(kept)
 
 
 def _copy_labs(dst):

@@ -15,12 +15,16 @@ check may combine several conditions, all of which must hold:
   "exit": "clean" | "failure"       how the run ended
 
 Templates are str.format strings over the run's parameters: {smp},
-{mem_bytes}, {mem_mib}, {seed}, {nonce}, {cpu}, {test}. Any other brace
+{mem_bytes}, {mem_mib}, {seed}, {nonce}, {cpu}, {test}, and {rand_a},
+{rand_b}, {rand_c} (non-zero values drawn from the seed), {seed_low1},
+{seed_low2} (the seed with two low bits that are never both 0). The "cpu" of
+"qemu" is a template too (lab 7: -cpu rv64,mvendorid={rand_a:#x},...). Any other brace
 group ({foo}, a regex repetition like {2,3}) is left exactly as written.
 
 A test may also give "qemu": {"smp", "mem", "cpu", "icount", "args",
-"guest"} ("guest": {"image", "initrd", "args"}: a real guest for lab 10's
-VMM, loaded as grader/guestload.py says),
+"guest", "dtb_cpu"} ("guest": {"image", "initrd", "args"}: a real guest for
+lab 10's VMM, loaded as grader/guestload.py says; "dtb_cpu": boot with the
+device tree of a machine with that -cpu instead of the machine's own),
 "timeout" (seconds), "seed", "bootargs" (templated) and "input": a list of
 {"wait": REGEX, "send": TEXT, "delay": SECONDS} steps typed on the serial
 port in order. Every mistake raises SpecError naming the file, test and check.
@@ -61,7 +65,7 @@ CHECK_KEYS = {"name", "points", "hint", "fact", "equals", "check", "expect", "ab
               "by", "exit"}
 TEST_KEYS = {"name", "description", "scenario", "host", "qemu", "timeout", "seed", "bootargs",
              "input", "checks"}
-QEMU_KEYS = {"smp", "mem", "cpu", "icount", "args", "guest"}
+QEMU_KEYS = {"smp", "mem", "cpu", "icount", "args", "guest", "dtb_cpu"}
 
 
 def _no_unknown_keys(d, known, where):
@@ -130,6 +134,10 @@ class Test:
         except SpecError as e:
             raise SpecError(f"{where}: qemu 'mem': {e}") from None
         self.cpu = str(q.get("cpu", "rv64"))
+        # "dtb_cpu": boot with the device tree QEMU makes for this CPU (same
+        # -smp and -m) instead of the machine's own: a tree that describes
+        # hardware the machine does not have (lab 1: riscv,isa says h).
+        self.dtb_cpu = _opt(q, "dtb_cpu", str, f"{where}: qemu")
         # Single-hart runs are deterministic under icount; multi-hart ones
         # cannot use it on QEMU 7.2 (hart_start stays START_PENDING).
         self.icount = bool(q.get("icount", self.smp == 1))

@@ -12,6 +12,7 @@ import subprocess
 import threading
 import time
 
+from . import monitor as monitormod
 from . import sanitize
 
 OUTPUT_CAP = 512 * 1024        # bytes kept; past this the run is stopped
@@ -29,6 +30,11 @@ class RunResult:
         self.error = None          # could not start at all
         self.input_stalled = None  # the "wait" pattern an input step never saw
         self.pid = None            # of the process started (its group id too)
+        # Where the harts were (grader/monitor.py), read just before the run
+        # was killed (timeout, flood) or when a failing run asked for it:
+        self.snapshot = []         # [[{reg: value} per hart] per read]
+        self.words = {}            # {pc: instruction word} of the first read
+        self.snapshot_when = ""    # "timeout", "flood" or "failure"
 
     @property
     def ended_by_itself(self):
@@ -85,12 +91,15 @@ def untrack(proc):
         _live.discard(proc.pid)
 
 
-def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None, env=None):
+def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None, env=None, monitor=None):
     """Run cmd (a QEMU command line) and return a RunResult.
 
     steps: input to send, [{"wait": REGEX, "send": TEXT}, ...] in order;
     each TEXT is written to the serial port once REGEX has appeared in the
     output after the previous step's match.
+    monitor: the path of the run's QMP socket (-qmp unix:PATH,...): the
+    harts are read through it before a kill and when the kit asks
+    (RunResult.snapshot).
     """
     res = RunResult()
     start = time.monotonic()
@@ -108,7 +117,7 @@ def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None, env=None):
         _live.add(proc.pid)
     res.pid = proc.pid
     try:
-        return _supervise(proc, res, start, timeout, cap, steps)
+        return _supervise(proc, res, start, timeout, cap, steps, monitor)
     except BaseException:
         _kill_group(proc)   # _supervise kills it on every normal path
         raise
@@ -117,12 +126,20 @@ def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None, env=None):
             _live.discard(proc.pid)
 
 
-def _supervise(proc, res, start, timeout, cap, steps):
+def _snap(res, monitor, when, resume=False):
+    """Read the harts through the monitor, once per run."""
+    if monitor and not res.snapshot_when:
+        res.snapshot_when = when
+        res.snapshot, res.words = monitormod.snapshot(monitor, resume=resume)
+
+
+def _supervise(proc, res, start, timeout, cap, steps, monitor=None):
     """Read the output, type the input, stop the run at the timeout or the
     cap, and kill the process group when done."""
     buf = bytearray()
     cond = threading.Condition()
     state = {"eof": False}
+    marker = monitormod.SNAP_MARKER
 
     def reader():
         fd = proc.stdout.fileno()
@@ -137,11 +154,17 @@ def _supervise(proc, res, start, timeout, cap, steps):
                     cond.notify_all()
                     return
                 room = cap - len(buf)
+                seen = len(buf)
                 buf.extend(chunk[:max(room, 0)])
-                if len(chunk) > room:
-                    res.flooded = True
-                    _kill_group(proc)
+                flood = len(chunk) > room
+                asked = monitor and marker in buf[max(0, seen - len(marker)):]
                 cond.notify_all()
+            if flood:
+                res.flooded = True
+                _snap(res, monitor, "flood")
+                _kill_group(proc)
+            elif asked:
+                _snap(res, monitor, "failure", resume=True)
 
     t = threading.Thread(target=reader, daemon=True)
     t.start()
@@ -154,6 +177,7 @@ def _supervise(proc, res, start, timeout, cap, steps):
         res.exit_code = proc.returncode
     except subprocess.TimeoutExpired:
         res.timed_out = True
+        _snap(res, monitor, "timeout")
     _kill_group(proc)     # QEMU may have left children; never leave anything
     try:
         proc.wait(timeout=KILL_GRACE)

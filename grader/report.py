@@ -5,6 +5,7 @@ import os
 import sys
 
 from . import sandbox, sanitize
+from .evaluate import clip as evaluate_clip
 from .build import VARIANT_NAMES
 
 USE_COLOR = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
@@ -36,11 +37,24 @@ def print_lab_header(o):
             print("   | " + ln)
 
 
-def make_qemu_command(test):
-    """The make command that reruns one test's machine by hand."""
+def make_qemu_command(test, params=None):
+    """The make command that reruns one test's machine by hand: make run
+    for a test that boots a real guest (lab 10: make qemu would give the
+    hypervisor no image), make qemu for the others."""
+    cpu = params["cpu"] if params and params.get("cpu") else test.cpu
+    if test.guest:
+        image = test.guest.get("image", "")
+        cmd = f"make run GUEST={image}"
+        if test.guest.get("initrd"):
+            cmd += f" INITRD={test.guest['initrd']}"
+        if test.smp != 1:
+            cmd += f" SMP={test.smp}"
+        if test.cpu != "rv64":
+            cmd += f" CPU={cpu}"
+        return cmd
     cmd = f"make qemu LAB={test.lab.number} TEST={test.scenario}"
     if test.cpu != "rv64":
-        cmd += f" CPU={test.cpu}"
+        cmd += f" CPU={cpu}"
     if test.smp != 1:
         cmd += f" SMP={test.smp}"
     if test.mem != "128M":
@@ -49,6 +63,7 @@ def make_qemu_command(test):
 
 
 SUSPICIOUS_SHOWN = 3        # lines quoted in the terminal report
+DIAGS_SHOWN = 3             # the kit's DIAG lines shown per test
 SUSPICIOUS_KEPT = 20        # lines kept per test in the JSON
 
 
@@ -60,6 +75,9 @@ def print_test(t, root, verbose=False):
         return
     if t.note:
         print(f"      ! {sanitize.line(t.note)}")
+    if not t.passed and t.parsed:
+        for text in t.parsed.diags[:DIAGS_SHOWN]:
+            print(f"      ! {color('FAIL', 'diagnosis:')} {sanitize.line(evaluate_clip(text))}")
     if not t.passed or verbose:
         for r in t.results:
             if r.ok and not verbose:
@@ -69,19 +87,23 @@ def print_test(t, root, verbose=False):
             if not r.ok:
                 print(f"         expected: {sanitize.line('; '.join(r.expected))}")
                 print(f"         saw:      {sanitize.line('; '.join(r.saw))}")
-                if r.check.hint:
+                if getattr(r, "not_judged", False):
+                    print("         hint:     none of its own: it follows from a failure "
+                          "above; fix that first")
+                elif r.check.hint:
                     print(f"         hint:     {r.check.hint}")
         if not t.passed:
             if t.status in ("TIMEOUT", "FLOOD"):
                 print("         hint:     an infinite loop, a trap that repeats, or a hart "
                       "waiting forever; watch it with")
-                print("                   " + make_qemu_command(t.test))
+                print("                   " + make_qemu_command(t.test, t.params))
             dump = t.parsed.dump_excerpt() if t.parsed else []
             shown = dump or (t.parsed.tail() if t.parsed else [])
             if shown:
                 print("         " + ("trap dump:" if dump else "last lines of output:"))
                 for ln in shown:
                     print("         | " + sanitize.line(ln[:150]))
+            print_diagnosis(t)
     if t.parsed and t.parsed.suspicious:
         for line in t.parsed.suspicious[:SUSPICIOUS_SHOWN]:
             print(f"         suspicious: {sanitize.line(repr(line[:120]))}")
@@ -91,6 +113,28 @@ def print_test(t, root, verbose=False):
         print("      --- serial output ---")
         for ln in sanitize.text(t.run.text).splitlines():
             print("      | " + ln)
+
+
+WHEN = {"timeout": "at the timeout, just before the kill",
+        "flood": "when the output passed the cap, just before the kill",
+        "failure": "as the failing run shut down"}
+
+
+def print_diagnosis(t):
+    """Where the harts were and what the dump's addresses are
+    (grader/diagnose.py)."""
+    d = t.diagnosis
+    if not d:
+        return
+    when = WHEN.get(t.run.snapshot_when if t.run else "", "")
+    if t.run and t.run.snapshot:
+        print(f"         where the harts were ({when}):")
+    else:
+        print("         where:")
+    for ln in d.lines:
+        print("         > " + sanitize.line(ln))
+    for h in d.hints:
+        print("         hint:     " + sanitize.line(h))
 
 
 def print_summary(outcomes):
@@ -114,6 +158,14 @@ def suspicious_lines(t):
     return t.parsed.suspicious if t.parsed else []
 
 
+def _diagnosis_json(t):
+    """The kit's DIAG lines and grader/diagnose.py's findings, or None."""
+    d = t.diagnosis.to_json() if getattr(t, "diagnosis", None) else {"lines": [], "hints": []}
+    d["kit"] = [evaluate_clip(x) for x in t.parsed.diags[:DIAGS_SHOWN]] \
+        if t.parsed and not t.passed else []
+    return d if d["lines"] or d["hints"] or d["kit"] else None
+
+
 def to_json(outcomes, root, submission=None):
     labs = []
     for o in outcomes:
@@ -130,6 +182,7 @@ def to_json(outcomes, root, submission=None):
                 "log": rel(t.log, root) if t.log else None,
                 "suspicious_count": len(suspicious_lines(t)),
                 "suspicious": [ln[:200] for ln in suspicious_lines(t)[:SUSPICIOUS_KEPT]],
+                "diagnosis": _diagnosis_json(t),
                 "checks": [{"name": r.check.name, "points": r.points,
                             "max_points": r.check.points, "ok": r.ok,
                             "expected": r.expected, "saw": r.saw} for r in t.results],

@@ -68,6 +68,7 @@ void panic(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	printf("panic: %s\n", msg);
+	snapshot_pause();
 	hyp_shutdown(0);
 }
 

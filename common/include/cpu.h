@@ -24,6 +24,7 @@ struct cpu {
 	int   trap_depth;         // nested hypervisor traps (double-fault guard)
 	struct trap_record trap_rec;
 	void *lab_data;           // free for the lab harness
+	volatile ulong hfence_vvmas;   // hfence_vvma_all() calls on this hart (riscv.h)
 };
 
 extern struct cpu cpus[];

@@ -51,7 +51,9 @@ enum insn_mem_class {
 struct insn_mem {
 	u8   cls;           // enum insn_mem_class
 	u8   width;         // bytes accessed: 1, 2, 4 or 8 (LOAD, STORE)
-	u8   sign_extend;   // LOAD: 1 for LB LH LW C.LW C.LWSP, else 0
+	u8   sign_extend;   // LOAD: 0 for LBU LHU LWU, 1 for every other load
+	                    // (LB LH LW LD C.LW C.LD C.LWSP C.LDSP; for
+	                    // width 8 it changes nothing). STORE: 0
 	u8   reg;           // LOAD: rd; STORE: rs2 (the register whose value
 	                    // is stored). 0 is x0
 	u8   base;          // rs1, the base register (2 = sp for the *SP forms)

@@ -28,6 +28,15 @@ int check(const char *name, int ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 // Shorthand for equality of two numbers, with a message built from both.
 int check_eq(const char *name, ulong expected, ulong got);
+// What the kit's test code noticed about the cause of a failure, beyond
+// the checks: "DIAG <nonce> <text>". The grader shows it first, above the
+// failing checks of the run (their hints may point elsewhere).
+void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+// The first failure of a run of several harts (bootarg snap=1: the
+// grader's) says so and waits about half a second, so that the grader can
+// stop the machine and read where every hart is (grader/monitor.py); check()
+// calls it on its first FAIL, panic() too. Nothing without snap=1.
+void snapshot_pause(void);
 void fact(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 // A small deterministic generator seeded from the run's seed (xorshift64*).

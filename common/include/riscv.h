@@ -197,10 +197,16 @@ static inline void hfence_gvma_all(void)
 	asm volatile(".option push\n.option arch, +h\nhfence.gvma zero, zero\n.option pop"
 		     ::: "memory");
 }
+// Every hfence.vvma made through this helper is counted on its hart
+// (cpu_count_hfence_vvma(), cpu.c): lab 8's rfence test reads the count of
+// the target's hart to see that a remote fence was done THERE before the
+// call returned. Use the helper, not your own asm.
+void cpu_count_hfence_vvma(void);
 static inline void hfence_vvma_all(void)
 {
 	asm volatile(".option push\n.option arch, +h\nhfence.vvma zero, zero\n.option pop"
 		     ::: "memory");
+	cpu_count_hfence_vvma();
 }
 static inline void sfence_vma_all(void)
 {

@@ -104,7 +104,7 @@ struct vm_exit_mmio_read {
 	ulong gpa;
 	u8    width;        // bytes: 1, 2, 4, 8
 	u8    reg;          // destination register number
-	u8    sign_extend;  // lb/lh/lw (1) or lbu/lhu/lwu/ld (0)
+	u8    sign_extend;  // 0 for lbu/lhu/lwu, 1 for every other load (mmio.h)
 };
 
 // Lab 9: a store to an emulated device.

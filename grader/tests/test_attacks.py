@@ -576,11 +576,11 @@ class Intake(unittest.TestCase):
     def test_every_submission_has_its_row(self):
         self.assertEqual(self.code, 0, self.out[-3000:])
         self.assertEqual(len(self.rows), 5, list(self.rows))
-        self.assertEqual(self.rows["honest"]["total (22)"], "22")
+        self.assertEqual(self.rows["honest"][f"total ({kit.LAB1_POINTS})"], str(kit.LAB1_POINTS))
 
     def test_1200_deep_folder(self):
         row = self.rows["deep"]
-        self.assertEqual((row["status"], row["total (22)"]), ("ok", "22"), row)
+        self.assertEqual((row["status"], row[f"total ({kit.LAB1_POINTS})"]), ("ok", str(kit.LAB1_POINTS)), row)
         self.assertIn("deep: not looked at", row["notes"])
 
     def test_bzip2_bomb_with_unknown_member(self):
@@ -591,13 +591,13 @@ class Intake(unittest.TestCase):
 
     def test_names_that_are_not_utf8(self):
         row = self.rows["caf\\xe9"]
-        self.assertEqual(row["total (22)"], "22", row)
+        self.assertEqual(row[f"total ({kit.LAB1_POINTS})"], str(kit.LAB1_POINTS), row)
         self.assertIn("\\xff\\xfe.c", row["notes"])
 
     def test_escape_sequences_reach_no_report(self):
         esc = [n for n in self.rows if n.startswith("esc")]
         self.assertEqual(len(esc), 1, list(self.rows))
-        self.assertEqual(self.rows[esc[0]]["total (22)"], "0", self.rows[esc[0]])
+        self.assertEqual(self.rows[esc[0]][f"total ({kit.LAB1_POINTS})"], "0", self.rows[esc[0]])
         self.clean(self.text, "grades.csv")
         self.clean(self.out, "the batch's terminal output")
         self.assertGreaterEqual(len(self.reports), 8)      # 4 graded x (report, json)
@@ -607,7 +607,7 @@ class Intake(unittest.TestCase):
     def test_gradescope_results_for_a_deep_folder(self):
         code, out, js = result_of("intake-gradescope")
         self.assertEqual(code, 0, out[-2000:])
-        self.assertEqual(js["score"], 22)
+        self.assertEqual(js["score"], kit.LAB1_POINTS)
         self.assertIn("more than 32 folders deep", js["output"])
 
 

@@ -110,8 +110,8 @@ class RunAutograderTest(unittest.TestCase):
     def test_solution_gets_everything(self):
         r, js = self.results["solution"]
         self.assertEqual(r.returncode, 0, r.stdout)
-        self.assertEqual(js["score"], 22 + 6, r.stdout)
-        self.assertEqual(len(js["tests"]), 6)
+        self.assertEqual(js["score"], kit.LAB1_POINTS + 6, r.stdout)
+        self.assertEqual(len(js["tests"]), kit.LAB1_TESTS + 1)
         self.assertTrue(all(t["status"] == "passed" for t in js["tests"]))
         self.assertEqual(js["stdout_visibility"], "hidden")
         hidden = js["tests"][-1]

@@ -349,7 +349,7 @@ class PrairieLearnTest(unittest.TestCase):
         p, js = self.run_pl({"boot.c": kit.solution()})
         self.assertEqual(p.returncode, 0, p.stdout)
         self.assertEqual((js["gradable"], js["score"]), (True, 1), p.stdout[-2000:])
-        self.assertEqual(len(js["tests"]), 5)
+        self.assertEqual(len(js["tests"]), kit.LAB1_TESTS)
         t = js["tests"][0]
         self.assertEqual((t["name"], t["points"], t["max_points"]),
                          ("Lab 1 (boot): hext_present", 6, 6))

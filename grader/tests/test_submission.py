@@ -315,7 +315,7 @@ class ConcurrentGradersTest(unittest.TestCase):
                 stderr=subprocess.STDOUT, start_new_session=True)
         outs = {n: p.communicate(timeout=120)[0].decode() for n, p in procs.items()}
         js = {n: kit.tests_by_name(os.path.join(tmp.path, n + ".json"))[0] for n in procs}
-        self.assertEqual((procs["sol"].returncode, js["sol"]["score"]), (0, 22), outs["sol"])
+        self.assertEqual((procs["sol"].returncode, js["sol"]["score"]), (0, kit.LAB1_POINTS), outs["sol"])
         self.assertEqual((procs["skel"].returncode, js["skel"]["score"]), (1, 0), outs["skel"])
         self.assertEqual(js["skel"]["submission"]["modified"], ["labs/01-boot/test/harness.c"])
         self.assertEqual(os.listdir(work), [], "private kits left behind")

@@ -21,7 +21,7 @@ ROOT = labspec.ROOT
 TIMEOUT = 3                 # seconds, written into the copy's lab.json
 KILL_MARGIN = 2.5           # a run may take this much longer (kill + reader)
 WALL_BOUND = 60             # the whole grade, build included
-HANGING = ("hext_present", "hext_absent")   # the tests that need hext_detect's answer
+HANGING = ("hext_present", "hext_absent", "hext_dt_lies")   # the tests that need hext_detect's answer
 TOOLS = ("qemu-system-riscv64", "riscv64-unknown-elf-gcc", "make")
 
 
@@ -112,6 +112,18 @@ class InfiniteLoopTest(unittest.TestCase):
             self.assertLess(t["duration"], TIMEOUT + KILL_MARGIN, t["name"])
         for name in HANGING:
             self.assertRegex(self.out, rf"{name} +0/\d+ +TIMEOUT")
+
+    def test_hang_is_diagnosed(self):
+        # Read through QEMU's monitor just before the kill: the hart, its
+        # function and file:line in the student's own file (issue 14).
+        tests = self.result()
+        for name in HANGING:
+            d = tests[name]["diagnosis"]
+            self.assertIsNotNone(d, name)
+            self.assertRegex(" ".join(d["lines"]),
+                             r"hart 0: in the hypervisor, pc 0x[0-9a-f]+ in hext_detect\(\) "
+                             r"labs/01-boot/boot\.c:\d+", name)
+            self.assertRegex(self.out, r"where the harts were \(at the timeout")
 
     def test_other_tests_still_score(self):
         tests = self.result()

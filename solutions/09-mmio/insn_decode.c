@@ -60,7 +60,9 @@ static int set(struct insn_mem *m, u8 cls, u8 width, u8 sign, u8 reg, u8 base, l
 }
 
 // LOAD funct3: bits 1:0 give log2(width), bit 2 means unsigned (LBU LHU
-// LWU); 7 would be LDU, which RV64 does not have.
+// LWU); 7 would be LDU, which RV64 does not have. So sign_extend is 1 for
+// LD too, and for C.LD and C.LDSP below (mmio.h: every load but LBU LHU
+// LWU; for width 8 the flag changes nothing).
 static int decode_load(u32 bits, struct insn_mem *m)
 {
 	u32 f3 = field(bits, 14, 12);
@@ -122,7 +124,7 @@ static int decode_q0(u32 b, struct insn_mem *m)
 	u8 r42 = 8 + field(b, 4, 2), r97 = 8 + field(b, 9, 7);
 	switch (field(b, 15, 13)) {
 	case C_LW:  return set(m, INSN_MEM_LOAD, 4, 1, r42, r97, cl_offset_w(b));
-	case C_LD:  return set(m, INSN_MEM_LOAD, 8, 0, r42, r97, cl_offset_d(b));
+	case C_LD:  return set(m, INSN_MEM_LOAD, 8, 1, r42, r97, cl_offset_d(b));
 	case C_SW:  return set(m, INSN_MEM_STORE, 4, 0, r42, r97, cl_offset_w(b));
 	case C_SD:  return set(m, INSN_MEM_STORE, 8, 0, r42, r97, cl_offset_d(b));
 	case C_FLD: return set(m, INSN_MEM_FP_LOAD, 0, 0, 0, 0, 0);
@@ -149,7 +151,7 @@ static int decode_q2(u32 b, struct insn_mem *m)
 	case C_LD:
 		if (!rd)
 			break;
-		return set(m, INSN_MEM_LOAD, 8, 0, rd, XREG_SP,
+		return set(m, INSN_MEM_LOAD, 8, 1, rd, XREG_SP,
 			   field(b, 12, 12) << 5 | field(b, 6, 5) << 3 | field(b, 4, 2) << 6);
 	case C_SW:
 		return set(m, INSN_MEM_STORE, 4, 0, rs2, XREG_SP,

@@ -224,6 +224,32 @@ static void check_mega_translate(ulong m, u8 *host)
 		check_settled(C_MEGA_TRANSLATE);
 }
 
+// A 2 MiB aligned GPA whose host memory is NOT 2 MiB aligned: a 2 MiB leaf
+// cannot express it (its PPN's low 9 bits must be 0), so every page of it
+// needs a 4 KiB leaf to the right host page. A map that looks at the GPA
+// alone writes a 2 MiB leaf here.
+static void check_mega_host(ulong g, u8 *host)
+{
+	char why[120];
+	struct gleaf leaf;
+	const long offs[] = { 0, PAGE_SIZE, (long)pick(MEGA_SIZE / PAGE_SIZE, 1) * PAGE_SIZE,
+			      MEGA_SIZE - PAGE_SIZE };
+	for (ulong i = 0; i < ARRAY_SIZE(offs); i++) {
+		ulong gpa = g + offs[i];
+		if (gwalk(L.ram.root, gpa, &leaf, why, sizeof(why))) {
+			check_bad(C_MEGA_HOST, "GPA 0x%lx: %s", gpa, why);
+			return;
+		}
+		if (leaf.level != 0 || leaf.hpa != (ulong)(host + offs[i])) {
+			check_bad(C_MEGA_HOST, "GPA 0x%lx (2 MiB aligned region, host 0x%lx not 2 MiB "
+				  "aligned): level-%d leaf -> 0x%lx; expected a level-0 leaf -> 0x%lx",
+				  gpa, (ulong)host, leaf.level, leaf.hpa, (ulong)(host + offs[i]));
+			return;
+		}
+	}
+	check_settled(C_MEGA_HOST);
+}
+
 static const char *setup_megapage(void)
 {
 	u8 *block = kalloc_pages(2 * MEGA_SIZE / PAGE_SIZE, MEGA_SIZE);
@@ -237,6 +263,14 @@ static const char *setup_megapage(void)
 	    PTE_R | PTE_W);
 	check_mega_leaf(m, host);
 	check_mega_translate(m, host);
+	// The same size at a 2 MiB aligned GPA, from a host address that is not.
+	u8 *block2 = kalloc_pages(2 * MEGA_SIZE / PAGE_SIZE, MEGA_SIZE);
+	if (!block2)
+		return "out of memory";
+	u8 *host2 = block2 + (1 + pick(MEGA_SIZE / PAGE_SIZE - 2, 1)) * PAGE_SIZE;
+	ulong g2 = m + 4 * MEGA_SIZE;
+	map(C_MEGA_HOST, g2, host2, MEGA_SIZE, PTE_R | PTE_W);
+	check_mega_host(g2, host2);
 	return NULL;
 }
 
@@ -322,7 +356,7 @@ const struct scenario guest_scenarios[] = {
 	  setup_load_fault, action_load_fault, NULL, NULL },
 	{ "fetch_fault", CHECKS(C_FETCH_EXEC, C_FETCH_UNMAPPED, C_FETCH_NOEXEC),
 	  setup_fetch_fault, NULL, NULL, NULL },
-	{ "megapage", CHECKS(C_MEGA_LEAF, C_MEGA_TRANSLATE, C_MEGA_READS),
+	{ "megapage", CHECKS(C_MEGA_LEAF, C_MEGA_TRANSLATE, C_MEGA_READS, C_MEGA_HOST),
 	  setup_megapage, NULL, NULL, NULL },
 	{ "remap", CHECKS(C_REMAP_BEFORE, C_REMAP_AFTER, C_REMAP_WRITE),
 	  setup_remap, action_remap, finish_remap, NULL },

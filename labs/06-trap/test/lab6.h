@@ -38,9 +38,15 @@
 
 // Values both sides derive from the seed.
 #define SEEDED(k, seed)        (((unsigned long)(k) << 32) | (seed))
-#define GPA_LOAD32(seed)       SEEDED(1, seed)                        // lb
+// The byte accesses' GPAs always have non-zero low bits (1, 2 or 3, from
+// the seed): htval holds GPA >> 2 and the two low bits come from stval, so
+// a decoder that forgets them must fail in every run, whatever the seed.
+// The grader's templates {seed_low1} and {seed_low2} are the same numbers.
+#define SEED_LOW1(seed)        (((seed) & ~3UL) | (1 + (seed) % 3))
+#define SEED_LOW2(seed)        (((seed) & ~3UL) | (1 + ((seed) >> 2) % 3))
+#define GPA_LOAD32(seed)       SEEDED(1, SEED_LOW1(seed))             // lb
 #define GPA_LOAD16(seed)       ((2UL << 36) | ((seed) << 4))          // c.lw
-#define GPA_STORE32(seed)      SEEDED(3, seed)                        // sb
+#define GPA_STORE32(seed)      SEEDED(3, SEED_LOW2(seed))             // sb
 #define GPA_STORE16(seed)      ((4UL << 36) | ((seed) << 4) | 8)      // c.sd
 #define GPA_FETCH(seed)        ((5UL << 36) | ((seed) << 4))          // jalr
 #define GPA_NORAM(seed)        (0x100000000UL + (((seed) & 0xffff) << 12))

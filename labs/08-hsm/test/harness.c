@@ -25,12 +25,41 @@ static void report_system_down(struct vm *m, struct vcpu *v, const struct vm_exi
 	fact("system_down", "type=%lu reason=%lu", e->system_down.type, e->system_down.reason);
 }
 
+// LAB8_HC_BUSY: this hart stays in the harness for LAB8_BUSY_US, doing
+// nothing of the VM's (a host IPI waits, pending). LAB8_HC_FENCES and
+// LAB8_HC_IS_BUSY: another vCPU's physical hart, seen from here.
+static volatile int busy[MAX_HARTS];
+
+static long busy_call(struct vcpu *v)
+{
+	ulong hz = platform.timebase ? platform.timebase : 10000000;
+	busy[v->phys_hartid] = 1;
+	for (ulong t0 = rdtime(); rdtime() - t0 < hz / 1000000 * LAB8_BUSY_US;)
+		;
+	busy[v->phys_hartid] = 0;
+	return SBI_SUCCESS;
+}
+
+static long peek_call(struct vcpu *v, ulong nr, ulong hartid, ulong *value)
+{
+	struct vcpu *t = vm_vcpu_by_hartid(v->vm, hartid);
+	if (!t)
+		return SBI_ERR_INVALID_PARAM;
+	*value = nr == LAB8_HC_FENCES ? cpus[t->phys_hartid].hfence_vvmas
+				      : (ulong)busy[t->phys_hartid];
+	return SBI_SUCCESS;
+}
+
 // The test guest's hypercall LAB8_HC_EXT_IRQ(hartid, level): the harness
 // plays an interrupt controller. It sets the target's line and asks the
 // target's hart to apply it (VIPI_REQ_EXT_IRQ, your vipi_send/vipi_handle).
+// And the rfence test's LAB8_HC_BUSY, _FENCES, _IS_BUSY (lab8.h).
 long vsbi_hypercall(struct vcpu *v, ulong nr, const ulong *args, ulong *value)
 {
-	UNUSED(value);
+	if (nr == LAB8_HC_BUSY)
+		return busy_call(v);
+	if (nr == LAB8_HC_FENCES || nr == LAB8_HC_IS_BUSY)
+		return peek_call(v, nr, args[0], value);
 	if (nr != LAB8_HC_EXT_IRQ)
 		return SBI_ERR_NOT_SUPPORTED;
 	struct vcpu *t = vm_vcpu_by_hartid(v->vm, args[0]);
@@ -55,6 +84,14 @@ int lab_main(ulong hartid, const void *dtb)
 	deleg_init();
 	if (vm_ram_setup(&ram, LAB8_RAM_SIZE, LAB8_VMID))
 		return 1;
+	// Mapped, but not executable (lab8.h): for test errors.
+	void *noexec = kalloc();
+	if (!noexec || gstage_map(ram.root, LAB8_NOEXEC_GPA, (ulong)noexec, PAGE_SIZE,
+				  PTE_R | PTE_W)) {
+		check("harness_noexec_page", 0, "gstage_map() of one R|W page at 0x%lx failed (lab 5)",
+		      LAB8_NOEXEC_GPA);
+		return 1;
+	}
 	vsbi_init(&caps);
 	vm.ops = &ops;
 	vm.root = ram.root;

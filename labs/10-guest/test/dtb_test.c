@@ -288,7 +288,12 @@ static void seed_vm(void)
 	vm.nvcpus = 1 + (int)((s >> 4) % 4);
 	for (int i = 0; i < vm.nvcpus; i++)
 		vm.vcpus[i].hartid = (ulong)i;
-	vm.timebase = platform.timebase;
+	// Another host's timebase, never QEMU virt's 10 MHz: the tree must say
+	// what vm->timebase says, not a number copied from this machine.
+	static const ulong timebases[] = { 1000000, 4000000, 24000000, 25000000 };
+	vm.timebase = timebases[(s >> 13) % ARRAY_SIZE(timebases)];
+	if (vm.timebase == platform.timebase)
+		vm.timebase += 1000000;
 	vm.caps.sstc = (s >> 9) & 1;
 	vm.dtb_gpa = vm.ram_gpa + vm.ram_size - GUEST_DTB_MAX;
 	vm.initrd_size = 4096 + (s >> 12) % (1UL << 20);

@@ -48,6 +48,7 @@ struct guest_state {
 	volatile ulong susp_pending, susp_after_send;
 	volatile ulong peek, go, got1, got_peek, got2;   // MODE_RFENCE
 	volatile int legacy_fence;      // MODE_RFENCE: the boot hart uses the legacy call
+	volatile int busy_round;        // MODE_RFENCE: the target waits in LAB8_HC_BUSY
 	volatile long susp_nr_ret;      // MODE_SUSPEND_NR: what came back if the call returned
 	struct hart_rec rec[MAX_VCPUS];
 };

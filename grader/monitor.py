@@ -1,0 +1,174 @@
+"""Look inside a running QEMU: where each hart is, through QEMU's own QMP
+monitor on a unix socket (grader/diagnose.py turns it into a diagnosis).
+
+The grader starts every QEMU run with `-qmp unix:SOCK,server=on,wait=off`,
+SOCK in a folder of that run (the sandbox binds it writable). Just before it
+kills a run at its timeout or output cap, and when a failing multi-hart run
+asks for it (the kit prints SNAP_MARKER at its first FAIL and waits a moment:
+snapshot_pause() in common/lib/report.c), it stops the machine
+and reads `info registers -a` (every hart: pc, V, the trap CSRs, x1-x31) a
+few times, letting the machine run a few milliseconds between reads, so
+that a loop shows as several pcs and a hart that waits shows as one.
+
+Standard library only. Every failure (no socket, QEMU gone, garbage on the
+socket) gives an empty snapshot, never an exception: a diagnosis is a bonus.
+"""
+
+import json
+import re
+import socket
+import time
+
+SNAP_MARKER = b": failed; the grader may look at the harts"
+SAMPLES = 6             # reads of every hart
+GAP = 0.004             # seconds the machine runs between two reads
+IO_TIMEOUT = 2.0        # seconds for one monitor command
+CONNECT_TIMEOUT = 1.0
+BUDGET = 3.0            # seconds for a whole snapshot
+MAX_REPLY = 1 << 20
+
+_PAIR = re.compile(r"([A-Za-z][\w/]*)\s*=?\s+([0-9a-fA-F]+)\b")
+
+
+def parse_registers(text):
+    """`info registers -a` -> [{name: int}, ...] in CPU order. x1/ra gives
+    both "x1" and "ra"; " V = 0" gives "V"."""
+    cpus = []
+    for line in text.splitlines():
+        if line.startswith("CPU#"):
+            cpus.append({"cpu": int(line[4:].strip() or 0)})
+            continue
+        if not cpus:
+            continue
+        for name, value in _PAIR.findall(line):
+            if name.startswith("f") and "/" in name:
+                continue        # floating point: not needed
+            v = int(value, 16)
+            for n in name.split("/"):
+                cpus[-1][n] = v
+    return cpus
+
+
+class Monitor:
+    """A QMP connection; every method returns None on any failure."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = None
+        self.buf = b""
+
+    def connect(self, timeout=CONNECT_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.settimeout(IO_TIMEOUT)
+                s.connect(self.path)
+                self.sock = s
+                break
+            except OSError:
+                s.close()
+                if time.monotonic() >= deadline:
+                    return None
+                time.sleep(0.02)
+        if self._read_msg() is None or self.execute("qmp_capabilities") is None:
+            self.close()
+            return None
+        return self
+
+    def close(self):
+        if self.sock:
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+        self.sock = None
+
+    def _read_msg(self):
+        while b"\n" not in self.buf:
+            try:
+                chunk = self.sock.recv(65536)
+            except OSError:
+                return None
+            if not chunk or len(self.buf) > MAX_REPLY:
+                return None
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        try:
+            msg = json.loads(line.decode("utf-8", "replace"))
+        except ValueError:
+            return None
+        return msg if isinstance(msg, dict) else None
+
+    def execute(self, cmd, **args):
+        if not self.sock:
+            return None
+        req = {"execute": cmd}
+        if args:
+            req["arguments"] = args
+        try:
+            self.sock.sendall(json.dumps(req).encode() + b"\n")
+        except OSError:
+            return None
+        while True:             # events (STOP, RESUME...) come in between
+            msg = self._read_msg()
+            if msg is None or "error" in msg:
+                return None
+            if "return" in msg:
+                return msg["return"]
+
+    def hmp(self, line, cpu=None):
+        args = {"command-line": line}
+        if cpu is not None:
+            args["cpu-index"] = cpu
+        out = self.execute("human-monitor-command", **args)
+        return out if isinstance(out, str) else None
+
+    def registers(self):
+        text = self.hmp("info registers -a")
+        return parse_registers(text) if text else []
+
+    def word_at(self, addr):
+        """The 32-bit word at physical address addr (an instruction), or None."""
+        text = self.hmp(f"xp /1wx {addr:#x}")
+        m = re.search(r":\s*0x([0-9a-fA-F]+)", text or "")
+        return int(m.group(1), 16) if m else None
+
+
+def snapshot(path, samples=SAMPLES, gap=GAP, resume=False):
+    """Every hart's registers, read `samples` times with the machine
+    stopped: [[{reg: value} per CPU] per sample], and the instruction words
+    at each pc (and pc - 4) of the first sample that the hypervisor was running
+    ({pc: word}). ([], {}) when QEMU cannot be asked. resume: let the
+    machine run on afterwards (else it stays stopped, to be killed)."""
+    mon = Monitor(path).connect()
+    if mon is None:
+        return [], {}
+    reads, words = [], {}
+    deadline = time.monotonic() + BUDGET
+    try:
+        for i in range(samples):
+            if time.monotonic() > deadline:
+                break
+            if i:
+                if mon.execute("cont") is None:
+                    break
+                time.sleep(gap)
+            if mon.execute("stop") is None:
+                break
+            regs = mon.registers()
+            if not regs:
+                break
+            reads.append(regs)
+        # TCG stops a hart between two blocks of code: one that waits is
+        # seen just after its wfi.
+        for cpu in (reads[0] if reads else []):
+            pc = cpu.get("pc")
+            for a in ((pc, pc - 4) if pc is not None and not cpu.get("V") else ()):
+                if a not in words:
+                    words[a] = mon.word_at(a)
+        if resume:
+            mon.execute("cont")
+    finally:
+        mon.close()
+    return reads, words
