@@ -72,9 +72,12 @@ PYTHON ?= python3
 
 # GCC 12 refuses "h" in -march (docs/qemu-facts.md): C code enables it per asm block
 # with ".option arch, +h"; assembly files get it from the assembler flag.
+# No frame pointers (GCC's -O2 default): gdb unwinds from the -g debug info,
+# and a frame pointer costs every function 3-5 instructions, leaf ones
+# included (docs/bench.md: about 30 of a full exit, 60 of an MMIO read).
 ARCH := -march=rv64imac_zicsr_zifencei -mabi=lp64
 CFLAGS := $(ARCH) -mcmodel=medany -mno-relax -ffreestanding -fno-common \
-	-fno-stack-protector -fno-pie -fno-omit-frame-pointer -O2 -g \
+	-fno-stack-protector -fno-pie -O2 -g \
 	-Wall -Wextra -Werror -std=gnu11 -Icommon/include \
 	-DLAB_NAME='"$(LABNAME)"' -DLAB_NUMBER=$(LABN) $(EXTRA_CFLAGS)
 ASFLAGS := $(ARCH) -Wa,-march=rv64imac_zicsr_zifencei_h -mno-relax -g \

@@ -69,16 +69,19 @@ enum vm_exit_reason {
 // a6 = hypercall number, a0-a5 = arguments; results in a0 (error) and a1.
 #define HYPERCALL_NARGS 6
 
+// args points at the guest's own a0..a5 (&v->gprs[REG_A0]): nothing is
+// copied (an ecall is the most frequent exit), and whoever answers the call
+// reads args[0] .. args[HYPERCALL_NARGS - 1] where the switch saved them.
 struct vm_exit_hypercall {
 	ulong nr;                        // a6
-	ulong args[HYPERCALL_NARGS];     // a0..a5
+	const ulong *args;               // a0..a5
 };
 
 // Any other ecall from VS: an SBI call (SBI spec 3: a7 = EID, a6 = FID).
 struct vm_exit_sbi_call {
 	ulong eid;                       // a7
 	ulong fid;                       // a6
-	ulong args[HYPERCALL_NARGS];     // a0..a5
+	const ulong *args;               // a0..a5, as for a hypercall
 };
 
 // What kind of access faulted: the PTE permission it needed (riscv.h), so

@@ -35,9 +35,10 @@ static void exit_unknown(struct vcpu *v, struct vm_exit *e)
 static void exit_ecall(struct vcpu *v, struct vm_exit *e)
 {
 	// TODO(lab 6): a7 == SBI_EXT_RVHLAB_HYPERCALL (sbi.h) is the kit's
-	// hypercall: EXIT_HYPERCALL with nr = a6 and args = a0..a5 (in that
-	// order: v->gprs[REG_A0 + i]). Any other a7 is an SBI call for lab 7:
-	// EXIT_SBI_CALL with eid = a7, fid = a6 and the same six arguments.
+	// hypercall: EXIT_HYPERCALL with nr = a6 and args pointing at a0..a5
+	// where the switch saved them (&v->gprs[REG_A0]: args[i] is then
+	// a<i>; nothing is copied). Any other a7 is an SBI call for lab 7:
+	// EXIT_SBI_CALL with eid = a7, fid = a6 and args as for a hypercall.
 	// An ecall completes: move v->sepc past it (how long is ecall?).
 	exit_unknown(v, e);
 }

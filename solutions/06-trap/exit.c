@@ -14,41 +14,36 @@
 #define OPCODE_MASK    0x7fU
 #define OPCODE_SYSTEM  0x73U         // ecall, wfi, csrr*, sret, sfence...
 
-typedef void exit_handler_fn(struct vcpu *v, struct vm_exit *e);
+// Each handler fills e and returns e->reason: the decoder's call to it is
+// then its last act (a tail call, no frame of its own).
+typedef enum vm_exit_reason exit_handler_fn(struct vcpu *v, struct vm_exit *e);
 
-static void exit_unknown(struct vcpu *v, struct vm_exit *e)
+static enum vm_exit_reason exit_unknown(struct vcpu *v, struct vm_exit *e)
 {
 	e->reason = EXIT_UNKNOWN;
 	e->unknown = (struct vm_exit_unknown){ v->trap.scause, v->trap.stval, v->trap.htval,
 					       v->trap.htinst };
 	vcpu_dump(v, "unknown guest exit: the guest is stopped");
-}
-
-// a0..a5, one by one: a loop costs twice the instructions on every ecall.
-static void copy_args(ulong *dst, const ulong *gprs)
-{
-	const ulong *a = &gprs[REG_A0];
-	dst[0] = a[0], dst[1] = a[1], dst[2] = a[2];
-	dst[3] = a[3], dst[4] = a[4], dst[5] = a[5];
+	return EXIT_UNKNOWN;
 }
 
 // Cause 10: the guest's ecall. SBI calling convention (SBI spec 3): a7 =
 // extension, a6 = function, a0-a5 = arguments. The kit's own EID is a
-// hypercall; everything else is SBI, for lab 7.
-static void exit_ecall(struct vcpu *v, struct vm_exit *e)
+// hypercall; everything else is SBI, for lab 7. The arguments stay where
+// the switch saved them: args points at a0..a5 (vmexit.h).
+static enum vm_exit_reason exit_ecall(struct vcpu *v, struct vm_exit *e)
 {
 	const ulong *r = v->gprs;
-	if (r[REG_A7] == SBI_EXT_RVHLAB_HYPERCALL) {
-		e->reason = EXIT_HYPERCALL;
-		e->hypercall.nr = r[REG_A6];
-		copy_args(e->hypercall.args, r);
-	} else {
-		e->reason = EXIT_SBI_CALL;
-		e->sbi.eid = r[REG_A7];
-		e->sbi.fid = r[REG_A6];
-		copy_args(e->sbi.args, r);
-	}
 	v->sepc += ECALL_LEN;          // the call completes: resume after it
+	if (r[REG_A7] == SBI_EXT_RVHLAB_HYPERCALL) {
+		e->hypercall.nr = r[REG_A6];
+		e->hypercall.args = &r[REG_A0];
+		return e->reason = EXIT_HYPERCALL;
+	}
+	e->sbi.eid = r[REG_A7];
+	e->sbi.fid = r[REG_A6];
+	e->sbi.args = &r[REG_A0];
+	return e->reason = EXIT_SBI_CALL;
 }
 
 static u8 fault_access(ulong cause)
@@ -63,17 +58,19 @@ static u8 fault_access(ulong cause)
 // Causes 20, 21, 23 (Priv. 8.6.1). htval = GPA >> 2 (a GPA may be wider
 // than XLEN on RV32); the two low bits come from stval. sepc stays at the
 // instruction: the handler maps the page and retries, or emulates it.
-static void exit_guest_page_fault(struct vcpu *v, struct vm_exit *e)
+static enum vm_exit_reason exit_guest_page_fault(struct vcpu *v, struct vm_exit *e)
 {
 	struct vm_exit_page_fault *pf = &e->page_fault;
+	ulong stval = v->trap.stval;
 	e->reason = EXIT_NESTED_PAGE_FAULT;
-	pf->gpa = v->trap.htval << 2 | (v->trap.stval & 3);
-	pf->gva = v->trap.stval;
+	pf->gpa = v->trap.htval << 2 | (stval & 3);
+	pf->gva = stval;
 	pf->gva_valid = (v->hstatus & HSTATUS_GVA) != 0;
 	pf->access = fault_access(v->trap.scause);
 	// A fetch fault has no instruction: sepc IS the unreachable address.
-	if (pf->access != GUEST_ACCESS_EXEC && guest_fetch_insn(v, &pf->insn) != GUEST_OK)
+	if (pf->access == GUEST_ACCESS_EXEC || guest_fetch_insn(v, &pf->insn) != GUEST_OK)
 		pf->insn.len = 0;
+	return EXIT_NESTED_PAGE_FAULT;
 }
 
 // The Zicsr fields (ISA vol. I, "Zicsr"): csr[31:20] rs1[19:15]
@@ -97,46 +94,44 @@ static void decode_csr(struct vm_exit_virtual_insn *vi)
 // Cause 22 (Priv. 8.6.1): wfi with hstatus.VTW = 1 is the guest idling
 // (HALT, completed: sepc moves on); anything else is reported decoded,
 // with sepc left at it for the handler to emulate.
-static void exit_virtual_insn(struct vcpu *v, struct vm_exit *e)
+static enum vm_exit_reason exit_virtual_insn(struct vcpu *v, struct vm_exit *e)
 {
 	struct guest_insn insn;
-	if (guest_fetch_insn(v, &insn) != GUEST_OK) {
-		exit_unknown(v, e);
-		return;
-	}
+	if (guest_fetch_insn(v, &insn) != GUEST_OK)
+		return exit_unknown(v, e);
 	if (insn.len == 4 && insn.bits == INSN_WFI) {
-		e->reason = EXIT_HALT;
 		v->sepc += WFI_LEN;
-		return;
+		return e->reason = EXIT_HALT;
 	}
 	e->reason = EXIT_VIRTUAL_INSN;
 	e->vinsn.insn = insn;
 	decode_csr(&e->vinsn);
+	return EXIT_VIRTUAL_INSN;
 }
 
 // HS-level interrupts are taken while V=1 whatever sstatus.SIE says (Priv.
 // 4.1.3: VS is less privileged than HS, 8.1). Nothing ran: sepc stays.
-static void exit_timer(struct vcpu *v, struct vm_exit *e)
+static enum vm_exit_reason exit_timer(struct vcpu *v, struct vm_exit *e)
 {
 	UNUSED(v);
-	e->reason = EXIT_TIMER;
 	e->irq.irq = IRQ_S_TIMER;
+	return e->reason = EXIT_TIMER;
 }
 
-static void exit_external_irq(struct vcpu *v, struct vm_exit *e)
+static enum vm_exit_reason exit_external_irq(struct vcpu *v, struct vm_exit *e)
 {
 	UNUSED(v);
-	e->reason = EXIT_EXTERNAL_IRQ;
 	e->irq.irq = IRQ_S_EXT;
+	return e->reason = EXIT_EXTERNAL_IRQ;
 }
 
 // Interrupt 1: another hart of the hypervisor sent this one an IPI (lab 8:
 // it left requests for this hart's vCPU). Nothing ran: sepc stays.
-static void exit_host_ipi(struct vcpu *v, struct vm_exit *e)
+static enum vm_exit_reason exit_host_ipi(struct vcpu *v, struct vm_exit *e)
 {
 	UNUSED(v);
-	e->reason = EXIT_HOST_IPI;
 	e->irq.irq = IRQ_S_SOFT;
+	return e->reason = EXIT_HOST_IPI;
 }
 
 static exit_handler_fn *const exception_handlers[CAUSE_MAX_EXCEPTION] = {
@@ -156,7 +151,6 @@ static exit_handler_fn *const interrupt_handlers[] = {
 enum vm_exit_reason vm_exit_decode(struct vcpu *v, struct vm_exit *e)
 {
 	ulong cause = v->trap.scause;
-	ulong code = cause & ~CAUSE_INTERRUPT;
 	exit_handler_fn *handler = NULL;
 
 	// Only what the reason owns is written (vmexit.h): a blanket clear of
@@ -164,14 +158,15 @@ enum vm_exit_reason vm_exit_decode(struct vcpu *v, struct vm_exit *e)
 	e->reason = EXIT_UNKNOWN;
 	e->scause = cause;
 	e->pc = v->sepc;
-	if (cause & CAUSE_INTERRUPT) {
+	if (!(cause & CAUSE_INTERRUPT)) {         // an exception: the code is the cause
+		if (cause < ARRAY_SIZE(exception_handlers))
+			handler = exception_handlers[cause];
+	} else {
+		ulong code = cause & ~CAUSE_INTERRUPT;
 		if (code < ARRAY_SIZE(interrupt_handlers))
 			handler = interrupt_handlers[code];
-	} else if (code < ARRAY_SIZE(exception_handlers)) {
-		handler = exception_handlers[code];
 	}
-	(handler ? handler : exit_unknown)(v, e);
-	return e->reason;
+	return (handler ? handler : exit_unknown)(v, e);
 }
 
 void vcpu_dump(const struct vcpu *v, const char *why)

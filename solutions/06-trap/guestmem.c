@@ -98,19 +98,6 @@ int copy_to_guest(ulong gva, const void *src, ulong len, struct guest_fault *f)
 	return rc;
 }
 
-// One halfword of guest code: HLVX.HU needs execute permission (not read)
-// in both stages, exactly like the guest's own fetch (Priv. 8.3.1).
-static int fetch_half(ulong pc, u16 *half)
-{
-	ulong val = 0;
-	trap_expect_begin();
-	H_LOAD("hlvx.hu", pc, val);
-	if (trap_expect_end(NULL))
-		return GUEST_EFAULT;
-	*half = (u16)val;
-	return GUEST_OK;
-}
-
 // Priv. 8.6.3: bit 0 set = a transformed standard instruction, and then
 // bit 1 clear = the original was a 16-bit one (its 32-bit equivalent is
 // given). Bits 1:0 = 00 with these values = a pseudoinstruction for an
@@ -129,19 +116,34 @@ static int insn_from_htinst(ulong htinst, struct guest_insn *insn)
 	return GUEST_OK;
 }
 
+// HLVX (Priv. 8.3.1) needs execute permission, not read, in both stages,
+// exactly like the guest's own fetch. One guard for the whole read: when
+// the first load faults, lo stays 0 (a 16-bit pattern) and there is no
+// second one. A 4-byte aligned word never crosses a page, so there one
+// HLVX.WU reads both halves (the second may be the next instruction: it is
+// on the same page, which the guest just fetched from); elsewhere the
+// second half may be on another page and is read only when needed.
 int guest_fetch_insn(const struct vcpu *v, struct guest_insn *insn)
 {
-	u16 lo, hi = 0;
 	if (v->trap.htinst)
 		return insn_from_htinst(v->trap.htinst, insn);
+	ulong pc = v->sepc, lo = 0, hi = 0;
 	ulong old = spvp_set(v->hstatus);
-	int rc = fetch_half(v->sepc, &lo);
-	if (rc == GUEST_OK && INSN_IS_32BIT(lo))
-		rc = fetch_half(v->sepc + 2, &hi);      // may be on another page
+	trap_expect_begin();
+	if (!(pc & 3)) {
+		H_LOAD("hlvx.wu", pc, lo);
+		hi = lo >> 16;
+		lo &= 0xffff;
+	} else {
+		H_LOAD("hlvx.hu", pc, lo);
+		if (INSN_IS_32BIT(lo))
+			H_LOAD("hlvx.hu", pc + 2, hi);
+	}
+	int faulted = trap_expect_end(NULL);
 	csr_write(hstatus, old);
-	if (rc != GUEST_OK)
-		return rc;
-	insn->bits = INSN_IS_32BIT(lo) ? (u32)hi << 16 | lo : lo;
+	if (faulted)
+		return GUEST_EFAULT;
+	insn->bits = INSN_IS_32BIT(lo) ? (u32)(hi << 16 | lo) : (u32)lo;
 	insn->len = INSN_IS_32BIT(lo) ? 4 : 2;
 	insn->source = INSN_FROM_MEMORY;
 	return GUEST_OK;

@@ -27,18 +27,29 @@ static int owns(const struct vsbi_ext *ext, ulong eid)
 // putchars): the extension found last is tried first. Any hart may replace
 // it; a pointer is read and written in one piece, so every hart sees one
 // extension or another, never half of one.
-const struct vsbi_ext *vsbi_find_ext(ulong eid)
+static const struct vsbi_ext *last_found;
+
+static __attribute__((noinline)) const struct vsbi_ext *find_in_table(ulong eid)
 {
-	static const struct vsbi_ext *last;
-	const struct vsbi_ext *hit = __atomic_load_n(&last, __ATOMIC_RELAXED);
-	if (hit && owns(hit, eid))
-		return hit;
 	for (const struct vsbi_ext *const *p = __sbi_ext_start; p < __sbi_ext_end; p++)
 		if (owns(*p, eid)) {
-			__atomic_store_n(&last, *p, __ATOMIC_RELAXED);
+			__atomic_store_n(&last_found, *p, __ATOMIC_RELAXED);
 			return *p;
 		}
 	return NULL;
+}
+
+// The dispatcher's lookup, inlined: a hit on the last extension is a few
+// loads and compares.
+static inline __attribute__((always_inline)) const struct vsbi_ext *find_ext(ulong eid)
+{
+	const struct vsbi_ext *hit = __atomic_load_n(&last_found, __ATOMIC_RELAXED);
+	return hit && owns(hit, eid) ? hit : find_in_table(eid);
+}
+
+const struct vsbi_ext *vsbi_find_ext(ulong eid)
+{
+	return find_ext(eid);
 }
 
 // Both exits carry the same registers under different names (vmexit.h);
@@ -46,29 +57,33 @@ const struct vsbi_ext *vsbi_find_ext(ulong eid)
 // hypercall number as its function ID. The arguments are read where they
 // are, in the guest's a0..a5: the exit's union may be overwritten by the
 // handler, the registers are not (the dispatcher writes a0/a1 last).
-static void call_from_exit(const struct vcpu *v, const struct vm_exit *e,
-			   struct vsbi_call *call)
-{
-	call->eid = e->reason == EXIT_HYPERCALL ? SBI_EXT_RVHLAB_HYPERCALL : e->sbi.eid;
-	call->fid = e->reason == EXIT_HYPERCALL ? e->hypercall.nr : e->sbi.fid;
-	call->args = &v->gprs[REG_A0];
-}
-
 enum vm_exit_reason vsbi_handle_exit(struct vcpu *v, struct vm_exit *e)
 {
 	struct vsbi_call call;
-	if (e->reason != EXIT_SBI_CALL && e->reason != EXIT_HYPERCALL)
+	if (e->reason == EXIT_HYPERCALL) {
+		call.eid = SBI_EXT_RVHLAB_HYPERCALL;
+		call.fid = e->hypercall.nr;
+	} else if (e->reason == EXIT_SBI_CALL) {
+		call.eid = e->sbi.eid;
+		call.fid = e->sbi.fid;
+	} else {
 		return e->reason;
-	call_from_exit(v, e, &call);
+	}
+	call.args = &v->gprs[REG_A0];
 	// The handler may turn the exit into another one; by default the
 	// call is complete and the guest continues after its ecall.
 	e->reason = EXIT_NOTHING;
 
-	const struct vsbi_ext *ext = vsbi_find_ext(call.eid);
-	ulong value = 0, pc = v->sepc;
 	// SBI 3: an unknown EID, or an unknown FID of a known one (the
 	// handler's own default case), is SBI_ERR_NOT_SUPPORTED.
-	long error = ext ? ext->handle(v, &call, &value, e) : SBI_ERR_NOT_SUPPORTED;
+	const struct vsbi_ext *ext = find_ext(call.eid);
+	if (!ext) {
+		v->gprs[REG_A0] = (ulong)SBI_ERR_NOT_SUPPORTED;
+		v->gprs[REG_A1] = 0;
+		return EXIT_NOTHING;
+	}
+	ulong value = 0, pc = v->sepc;
+	long error = ext->handle(v, &call, &value, e);
 
 	// A handler that moved sepc sent the guest elsewhere (a redirected
 	// fault, a non-retentive suspend): the call did not return, and a0/a1
@@ -77,7 +92,7 @@ enum vm_exit_reason vsbi_handle_exit(struct vcpu *v, struct vm_exit *e)
 		return e->reason;
 	v->gprs[REG_A0] = (ulong)error;
 	// Legacy calls (SBI 5) return in a0 only: a1 is the guest's own.
-	if (!ext || !(ext->flags & VSBI_LEGACY))
+	if (!(ext->flags & VSBI_LEGACY))
 		v->gprs[REG_A1] = value;
 	return e->reason;
 }

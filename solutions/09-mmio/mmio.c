@@ -102,12 +102,11 @@ static enum mmio_result refuse(struct vcpu *v, const struct vm_exit_page_fault *
 static enum mmio_result do_read(struct vcpu *v, struct mmio_device *d, const struct insn_mem *m,
 				struct vm_exit *e)
 {
-	const struct vm_exit_page_fault pf = e->page_fault;
-	ulong raw = 0;
-	if (d->read(d, pf.gpa - d->base, m->width, &raw) != MMIO_OK)
-		return refuse(v, &pf, m, d->name);
+	ulong gpa = e->page_fault.gpa, raw = 0;     // e's union is rewritten below
+	if (d->read(d, gpa - d->base, m->width, &raw) != MMIO_OK)
+		return refuse(v, &e->page_fault, m, d->name);
 	e->reason = EXIT_MMIO_READ;
-	e->mmio_read = (struct vm_exit_mmio_read){ pf.gpa, m->width, m->reg, m->sign_extend };
+	e->mmio_read = (struct vm_exit_mmio_read){ gpa, m->width, m->reg, m->sign_extend };
 	if (m->reg != 0)                       // x0 is hardwired to zero
 		v->gprs[m->reg] = mmio_extend(raw, m->width, m->sign_extend);
 	v->sepc += m->len;
@@ -117,12 +116,12 @@ static enum mmio_result do_read(struct vcpu *v, struct mmio_device *d, const str
 static enum mmio_result do_write(struct vcpu *v, struct mmio_device *d, const struct insn_mem *m,
 				 struct vm_exit *e)
 {
-	const struct vm_exit_page_fault pf = e->page_fault;
+	ulong gpa = e->page_fault.gpa;             // e's union is rewritten below
 	ulong data = mmio_extend(v->gprs[m->reg], m->width, 0);   // gprs[0] is 0
-	if (d->write(d, pf.gpa - d->base, m->width, data) != MMIO_OK)
-		return refuse(v, &pf, m, d->name);
+	if (d->write(d, gpa - d->base, m->width, data) != MMIO_OK)
+		return refuse(v, &e->page_fault, m, d->name);
 	e->reason = EXIT_MMIO_WRITE;
-	e->mmio_write = (struct vm_exit_mmio_write){ pf.gpa, m->width, data };
+	e->mmio_write = (struct vm_exit_mmio_write){ gpa, m->width, data };
 	v->sepc += m->len;
 	return MMIO_EMULATED;
 }

@@ -53,7 +53,7 @@ static u8 uart_rbr(struct uart16550 *u)
 static int uart_read(struct mmio_device *dev, ulong offset, u8 width, ulong *value)
 {
 	struct uart16550 *u = dev->priv;
-	int dlab = u->lcr & UART_LCR_DLAB;
+	int dlab = u->lcr & UART_LCR_DLAB, rx = u->rx;
 	if (width != 1 || offset >= UART_NREGS)
 		return MMIO_ERR;
 	switch (offset) {
@@ -66,7 +66,11 @@ static int uart_read(struct mmio_device *dev, ulong offset, u8 width, ulong *val
 	case UART_MSR: *value = 0; break;
 	case UART_SCR: *value = u->scr; break;
 	}
-	uart_update(u);     // an RBR read may have emptied the receiver
+	// An RBR read may have emptied the receiver, an LSR read filled it;
+	// with RDI enabled and nothing received, uart_update() looks for input
+	// again. Otherwise IIR and the line are what the last update left.
+	if (u->rx != rx || ((u->ier & UART_IER_RDI) && u->rx < 0))
+		uart_update(u);
 	return MMIO_OK;
 }
 

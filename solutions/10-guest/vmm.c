@@ -42,8 +42,10 @@ int vm_devices_init(struct vm *vm)
 	uart_init(&vm->uart, UART_VIRT_BASE);
 	vm->uart.irq = uart_line;
 	vm->uart.irq_priv = vm;
-	if (mmio_register(&vm->bus, &vm->plic.dev) != MMIO_OK ||
-	    mmio_register(&vm->bus, &vm->uart.dev) != MMIO_OK)
+	// The UART first: mmio_find() tries devices in order, and a guest's
+	// console makes most of its device accesses.
+	if (mmio_register(&vm->bus, &vm->uart.dev) != MMIO_OK ||
+	    mmio_register(&vm->bus, &vm->plic.dev) != MMIO_OK)
 		return -1;
 	return 0;
 }

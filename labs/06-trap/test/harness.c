@@ -140,6 +140,10 @@ static long hc_copy_to(ulong gva, ulong len, ulong tag)
 // ---------------------------------------------------------------- ecalls
 static void fact_args(const char *key, const char *head, const ulong *a)
 {
+	if (!a) {
+		fact(key, "%s args=NULL", head);
+		return;
+	}
 	fact(key, "%s args=0x%lx,0x%lx,0x%lx,0x%lx,0x%lx,0x%lx", head, a[0], a[1], a[2], a[3],
 	     a[4], a[5]);
 }
@@ -158,11 +162,12 @@ static void hc_test(struct vcpu *v, const struct vm_exit_hypercall *hc)
 	check("ecall_advance", 1, NULL);
 }
 
+// args points at the guest's a0..a5 (vmexit.h): a0/a1 are written last.
 static void on_hypercall(struct vcpu *v, const struct vm_exit *e)
 {
 	const ulong *a = e->hypercall.args;
 	long err = SBI_SUCCESS;
-	v->gprs[REG_A1] = 0;
+	ulong value = 0;
 	switch (e->hypercall.nr) {
 	case HC_ARM_TIMER:
 		timer_arm(a[0]);
@@ -170,7 +175,7 @@ static void on_hypercall(struct vcpu *v, const struct vm_exit *e)
 	case HC_TIMER_DONE:
 		timer_disarm();
 		fact("timer_exits", "%d", timer_exits);
-		v->gprs[REG_A1] = timer_exits;
+		value = timer_exits;
 		break;
 	case HC_COPY_FROM:
 		err = hc_copy_from(a[0], a[1], a[2]);
@@ -186,6 +191,7 @@ static void on_hypercall(struct vcpu *v, const struct vm_exit *e)
 		err = SBI_ERR_NOT_SUPPORTED;
 	}
 	v->gprs[REG_A0] = (ulong)err;
+	v->gprs[REG_A1] = value;
 }
 
 static void on_sbi_call(struct vcpu *v, const struct vm_exit *e)
@@ -207,6 +213,16 @@ static enum verdict on_ecall(struct vcpu *v, const struct vm_exit *e)
 	if (v->sepc != e->pc + 4) {
 		check("ecall_advance", 0, "ecall at 0x%lx: sepc is 0x%lx after decoding, expected 0x%lx",
 		      e->pc, v->sepc, e->pc + 4);
+		return STOP;
+	}
+	const ulong *args = e->reason == EXIT_HYPERCALL ? e->hypercall.args : e->sbi.args;
+	if (!args) {
+		char head[48];
+		snprintf(head, sizeof(head), "%s=0x%lx", e->reason == EXIT_HYPERCALL ? "nr" : "eid",
+			 e->reason == EXIT_HYPERCALL ? e->hypercall.nr : e->sbi.eid);
+		fact_args(e->reason == EXIT_HYPERCALL ? "exit_hypercall" : "exit_sbi", head, NULL);
+		printf("lab6: an ecall decoded with args = NULL: point args at the guest's a0 "
+		       "(&v->gprs[REG_A0], vmexit.h); stopping\n");
 		return STOP;
 	}
 	if (e->reason == EXIT_HYPERCALL)
