@@ -44,7 +44,7 @@ MUTANTS = {
          "int big = !(gpa & (MEGAPAGE_SIZE - 1)) && size >= MEGAPAGE_SIZE;   // wrong: GPA alone"),
     ], {"megapage"}),
     "06-trap": ("exit.c", [
-        ("pf->gpa = v->trap.htval << 2 | (v->trap.stval & 3);",
+        ("pf->gpa = v->trap.htval << 2 | (stval & 3);",
          "pf->gpa = v->trap.htval << 2;   // wrong: low bits dropped"),
     ], {"gpf_load", "gpf_store"}),
     "07-sbi": ("sbi_base.c", [

@@ -2,12 +2,10 @@
 #include "hyp.h"
 #include "vcpu.h"
 
-// The exit is counted before the run: the switch is then the last call
-// (a tail call), and every run ends in exactly one exit all the same.
 void vcpu_run(struct vcpu *v)
 {
-	v->exits++;
 	vcpu_switch_to_guest(v);
+	v->exits++;
 }
 
 // Does this hart have Sstc with STCE on? vstimecmp exists only then.
