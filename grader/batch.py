@@ -251,7 +251,9 @@ def csv_cell(value):
     control characters (grader/sanitize.py)."""
     s = "" if value is None else (f"{value:g}" if isinstance(value, float)
                                   else sanitize.line(value))
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+    # A spreadsheet skips leading blanks before a formula (sanitize.line
+    # has made a tab a space already).
+    return "'" + s if s.lstrip()[:1] in ("=", "+", "-", "@") else s
 
 
 def write_csv(path, labs, rows):

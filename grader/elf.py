@@ -15,6 +15,7 @@ SHN_LORESERVE = 0xff00
 SHN_XINDEX = 0xffff
 STB_LOCAL, STB_GLOBAL, STB_WEAK = 0, 1, 2
 STT_SECTION, STT_FILE = 3, 4
+STT_GNU_IFUNC = 10                  # a function whose address a resolver picks at load time
 MAX_SECTIONS = 1 << 16
 MAX_SYMBOLS = 1 << 20
 

@@ -147,7 +147,8 @@ def sandboxed_run(test, cmd, root, steps, params=None):
         cmd = cmd[cmd.index("--") + 1:]
     if not shutil.which(cmd[0], path=None if os.sep in cmd[0] else sandbox.BASE_ENV["PATH"]):
         return _error_run(f"cannot start {cmd[0]}: not found or not executable")
-    limits = sandbox.run_limits(test.timeout, labspec.parse_mem(test.mem), test.smp)
+    limits = sandbox.host_test_limits(test.timeout) if test.host else \
+        sandbox.run_limits(test.timeout, labspec.parse_mem(test.mem), test.smp)
     monitor = _monitor_of(cmd)
     try:
         with sandbox.detect().jail(root, readonly=shared_readonly(root) if root else [],

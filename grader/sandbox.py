@@ -46,6 +46,7 @@ from .uids import kill_uid, processes_of
 UID_BASE, SLOTS = uids.UID_BASE, uids.SLOTS
 INSIDE_ID = 65534               # uid and gid inside bubblewrap (nobody)
 TMPFS_BYTES = 64 << 20          # the sandbox's private /tmp
+SHM_BYTES = 1 << 20             # its /dev/shm (RAM no rlimit counts: keep it small)
 ENV_PASSED = ("CROSS_COMPILE", "HOSTCC")    # what the Makefile may take from outside
 BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
             "TMPDIR": "/tmp", "TERM": "dumb"}
@@ -83,7 +84,7 @@ class Limits:
 
     def prlimit_args(self, nproc):
         return [f"--cpu={self.cpu}", f"--as={self.mem}", f"--fsize={self.fsize}",
-                f"--nproc={nproc}", "--core=0"]
+                f"--nproc={nproc}", "--core=0", "--msgqueue=0"]
 
     def to_json(self):
         return {"cpu_seconds": self.cpu, "address_space": self.mem, "file_size": self.fsize,
@@ -111,6 +112,13 @@ def run_limits(timeout, mem_bytes=0, smp=1):
     -smp 8: 5.8 GiB) plus a thread stack and malloc arena per vCPU."""
     mem = mem_bytes + (3 << 30) + smp * (256 << 20)
     return Limits(cpu=timeout * (smp + 1) + 10, mem=mem, fsize=64 << 20)
+
+
+def host_test_limits(timeout):
+    """A host test's student program: one process that decodes (a few MiB).
+    The address-space limit is per process, so the process limit is what
+    keeps forks from multiplying it: 8 tasks of 512 MiB at most."""
+    return Limits(cpu=timeout + 10, mem=512 << 20, fsize=16 << 20, nproc=8)
 
 
 def _reachable(path, uid, gid):
@@ -378,6 +386,7 @@ class Jail:
             gone = not processes_of(self.uid) or kill_uid(self.uid)
             if self.box.mode == "setpriv":
                 _sweep_shared_tmp(self.uid)
+                _remove_ipc(self.uid)
             for w in self.writable:
                 if os.path.isdir(w):
                     ownership.take_back(w, self._owners.get(w, os.geteuid()), self.box.gid)
@@ -439,7 +448,8 @@ class Jail:
                 a += ["--ro-bind", path, path]
         if "--proc" not in refused:
             a += ["--proc", "/proc"]
-        a += ["--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
+        a += ["--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
+              "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
         bound = ["/usr"]
         if self.kit:
             a += ["--ro-bind", self.kit, self.kit]
@@ -449,10 +459,18 @@ class Jail:
         for src, dst in self.readonly + [(p, p) for p in _paths_in(argv, bound)]:
             if os.path.exists(src):
                 a += ["--ro-bind", src, dst]
+        # bubblewrap's / and /dev are tmpfs with no size limit, in RAM that
+        # no rlimit counts: read-only, once everything is mounted on them.
+        a += ["--remount-ro", "/dev", "--remount-ro", "/"]
         return a + ["--chdir", self.cwd]
 
 
-SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+# Every folder anyone may write to (sticky, world-writable) on Debian.
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock", "/dev/mqueue")
+# System V IPC objects outlive their processes (bubblewrap's own IPC
+# namespace ends with the run; setpriv's runs share the machine's).
+SYSV_IPC = (("/proc/sysvipc/shm", "-m"), ("/proc/sysvipc/sem", "-s"),
+            ("/proc/sysvipc/msg", "-q"))
 
 
 def _sweep_shared_tmp(uid):
@@ -466,6 +484,24 @@ def _sweep_shared_tmp(uid):
             continue
         for path in mine:
             ownership.rmtree_quiet(path)
+
+
+def _remove_ipc(uid):
+    """Delete the System V shared memory, semaphores and message queues
+    that a run's uid owns or created (a segment left behind keeps its RAM,
+    and a later run could read it)."""
+    for table, flag in SYSV_IPC:
+        try:
+            with open(table) as f:
+                head = f.readline().split()
+                rows = [dict(zip(head, line.split())) for line in f]
+        except OSError:
+            continue
+        ids = [r[head[1]] for r in rows
+               if str(uid) in (r.get("uid"), r.get("cuid")) and head[1] in r]
+        for i in ids:
+            subprocess.run(["ipcrm", flag, i], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=False)
 
 
 def _paths_in(argv, bound):

@@ -118,6 +118,7 @@ def policy(root, build_dir, students, lab):
 def problems(obj, rel, pol, host=False):
     """Why one student object may not be linked ([] when it may)."""
     out = []
+    use = pol.may_use | (HOST_EXTRA_USE | {f"__{n}_chk" for n in pol.may_use} if host else set())
     for s in obj.sections:
         if CONSTRUCTOR.match(s.name) or s.type in CONSTRUCTOR_TYPES:
             out.append(f"{rel} has a {s.name or 'constructor'} section: code that would run "
@@ -125,10 +126,17 @@ def problems(obj, rel, pol, host=False):
     for sym in sorted((s for s in obj.symbols if s.is_global and s.defined and s.name),
                       key=lambda s: s.name):
         name = sym.name
+        if sym.type == elf.STT_GNU_IFUNC:
+            out.append(f"{rel} defines '{name}' as an ifunc: its resolver would run before "
+                       "the harness, like a constructor")
+            continue
         if name in pol.may_define:
             continue
-        if not host and sym.bind == elf.STB_WEAK and name in pol.kit_strong:
-            continue        # a weak default the kit's own definition replaces
+        # A weak default the kit's own definition replaces: the object's calls
+        # then go to the kit's, so the name must be one it may call anyway
+        # (a weak 'check' would hand it the report API unseen).
+        if not host and sym.bind == elf.STB_WEAK and name in pol.kit_strong and name in use:
+            continue
         if name in pol.report:
             why = "the kit's report function (result lines are printed by the harness only)"
         elif name in pol.kit_defines:
@@ -137,7 +145,6 @@ def problems(obj, rel, pol, host=False):
             why = ("not part of the lab's API (the kit's headers): make it static"
                    + (", or it would replace the C library's" if host else ""))
         out.append(f"{rel} defines '{name}': {why}")
-    use = pol.may_use | (HOST_EXTRA_USE | {f"__{n}_chk" for n in pol.may_use} if host else set())
     for name in sorted(obj.undefined()):
         if name in use:
             continue

@@ -360,6 +360,26 @@ void boot_patch(void)
 	*(volatile unsigned int *)(void *)check = 0x00000013;     // a nop over its code
 }
 '''
+# Weak definitions of the report API: the kit's strong ones win at link
+# time, so the calls below reach the real check() and run_nonce() while the
+# object never lists them as used.
+FORGED_WEAK = r'''
+#include "report.h"
+__attribute__((weak)) int check(const char *name, int ok, const char *fmt, ...)
+{
+	(void)name; (void)fmt;
+	return ok;
+}
+__attribute__((weak)) const char *run_nonce(void)
+{
+	return "";
+}
+void deleg_extra(void);
+void deleg_extra(void)
+{
+	check("hext_restores_stvec", 1, "forged through a weak alias of the report API");
+}
+'''
 FORGED_DECODER = r'''
 // A printf of its own for the host program: FAIL would become PASS.
 __attribute__((weak)) int printf(const char *fmt, ...)
@@ -372,6 +392,17 @@ __attribute__((constructor)) static void early(void)
 {
 	armed = 1;
 }
+#ifndef __riscv
+// An ifunc (the host's C library supports them): its resolver runs before
+// main(), a constructor under another name.
+static void real_op(void) {}
+static void (*pick_op(void))(void)
+{
+	armed = 2;
+	return real_op;
+}
+void decode_op(void) __attribute__((ifunc("pick_op")));
+#endif
 '''
 
 
@@ -384,6 +415,7 @@ class Forgery(unittest.TestCase):
     def plan(cls):
         files = dict(lab9_files(solution("09-mmio/insn_decode.c") + FORGED_DECODER))
         files["labs/01-boot/boot.c"] = solution("01-boot/boot.c") + FORGED_BOOT
+        files["labs/03-deleg/deleg.c"] = solution("03-deleg/deleg.c") + FORGED_WEAK
         sub = submission("forgery", files)
         job(cls.__name__, lambda: run_grader(["grade", "--lab", "9", "--submission", sub]))
 
@@ -395,6 +427,9 @@ class Forgery(unittest.TestCase):
                     "labs/01-boot/boot.c uses 'check': the report API",
                     "labs/01-boot/boot.c uses 'run_nonce': the report API",
                     "labs/01-boot/boot.c defines 'boot_extra': not part of the lab's API",
+                    "labs/03-deleg/deleg.c defines 'check': the kit's report function",
+                    "labs/03-deleg/deleg.c defines 'run_nonce': the kit's report function",
+                    "labs/09-mmio/insn_decode.c (host test) defines 'decode_op' as an ifunc",
                     "labs/09-mmio/insn_decode.c (host test) defines 'printf': the kit's own",
                     "labs/09-mmio/insn_decode.c (host test) has a .init_array section"):
             self.assertIn(why, out)

@@ -299,6 +299,8 @@ class BatchUnitTest(unittest.TestCase):
         self.assertEqual(batch.csv_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")")
         for s in ("+1", "-1", "@x"):
             self.assertEqual(batch.csv_cell(s), "'" + s)
+        for s in (" =4+4", "\t=4+4", "  @SUM(A1)"):
+            self.assertEqual(batch.csv_cell(s)[:1], "'", repr(s))
         self.assertEqual(batch.csv_cell(22), "22")
         self.assertEqual(batch.csv_cell(1.5), "1.5")
         self.assertEqual(batch.csv_cell(None), "")

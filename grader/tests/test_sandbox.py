@@ -7,6 +7,7 @@ commands. A mode the machine cannot give is SKIPPED with the reason.
 """
 
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -145,6 +146,15 @@ class BwrapTest(ModeCase, unittest.TestCase):
         self.assertEqual(out.strip().splitlines()[-1], str(sandbox.INSIDE_ID))
         for name in ("root", "home", "srv"):
             self.assertNotIn(f"\n{name}\n", "\n" + out)
+
+    def test_no_ram_without_limit(self):
+        # bubblewrap's / and /dev are tmpfs in RAM that no rlimit counts:
+        # read-only; /dev/shm is 1 MiB; /tmp is the only place to write.
+        with self.box.jail(self.kit) as j:
+            _, out = run(j, "for f in /hog /dev/hog; do (: > $f) 2>/dev/null; echo $?; done; "
+                            "head -c 2000000 /dev/zero > /dev/shm/hog 2>/dev/null; echo $?; "
+                            "echo ok > /tmp/f && cat /tmp/f; : > /dev/null; echo $?")
+        self.assertEqual(out.split(), ["2", "2", "1", "ok", "0"], out)
 
     def test_no_user_namespace_inside(self):
         if "--disable-userns" in self.box.refused:
@@ -329,6 +339,19 @@ class SetprivTest(ModeCase, unittest.TestCase):
         left = out.strip()
         self.assertTrue(left.startswith("/tmp/rvh-left-"), out)
         self.assertFalse(os.path.exists(left))
+
+    def test_ipc_and_lock_files_removed(self):
+        # The machine's IPC namespace: a shared memory segment or a queue
+        # left behind keeps its RAM and is open to later runs.
+        lock = f"/run/lock/rvh-left-{os.getpid()}"
+        with self.box.jail(self.kit) as j:
+            _, out = run(j, f": > {lock}; ipcmk -M 65536; ipcmk -S 1; ipcmk -Q")
+        ids = re.findall(r"id: (\d+)", out)
+        self.assertEqual(len(ids), 3, out)
+        self.assertFalse(os.path.exists(lock))
+        for table, i in zip(("shm", "sem", "msg"), ids):
+            with open(f"/proc/sysvipc/{table}") as f:
+                self.assertNotIn(i, [line.split()[1] for line in f.readlines()[1:]], table)
 
 
 class NoneTest(ModeCase, unittest.TestCase):
