@@ -22,8 +22,9 @@
 //                        line (/chosen/bootargs); default GUEST_BOOTARGS
 //   dtb_dump=1           print the guest's device tree as hex lines
 //                        ("vmm: dtb OFFSET HEX") and stop instead of booting:
-//                        `xxd -r -p` or grader/bench.py turn them into a
-//                        .dtb for dtc, or for QEMU's -dtb (docs/bench.md)
+//                        the hex fields through `xxd -r -p` give a .dtb to
+//                        read with `dtc -I dtb`, or to boot the same guest
+//                        natively with QEMU's -dtb (as make bench does)
 // One vCPU per physical hart: QEMU's -smp is the guest's number of harts.
 //
 // Scenarios "virtual_insn" and "interrupts" run the same steps with the
