@@ -208,8 +208,9 @@ def main(argv=None):
     for key, f in sorted(prof.items()):
         if key.startswith("part:"):
             row(f"  of which {key[5:]}", f["insns"], "", f"{f.get('bytes', '')} bytes" if "bytes" in f else "")
+    unmeasured = 0
     if not args.no_wall:
-        benchwall.report(args.wall_reps, [r for r in args.wall_rows.split(",")
+        unmeasured = benchwall.report(args.wall_reps, [r for r in args.wall_rows.split(",")
                                           if r and not (args.no_uboot and r == "uboot")])
     if not args.no_grade:
         took, rc, out = grade_time()
@@ -220,7 +221,7 @@ def main(argv=None):
         last = [ln for ln in out.splitlines() if ln.strip()][-1:] or [""]
         row("  grader's last line", "", "", last[0].strip()[:60])
     print(f"\nmake bench took {time.monotonic() - t_start:.0f} s")
-    return 0
+    return 1 if unmeasured else 0
 
 
 if __name__ == "__main__":

@@ -219,8 +219,11 @@ def timed_run(cmd, steps=(), marks=None, stop=None, timeout=60.0):
                     break
                 seen[name], pos, step = now, at + len(wait), step + 1
                 if send:
-                    proc.stdin.write(send)
-                    proc.stdin.flush()
+                    try:
+                        proc.stdin.write(send)
+                        proc.stdin.flush()
+                    except BrokenPipeError:
+                        pass            # QEMU is gone: its exit is read next
             if stop and stop in seen:
                 break
     finally:
@@ -403,6 +406,8 @@ def report(reps, rows=ROWS):
                 print_guest("cpu", *guest_rows(reps, "cpu", f"cpu_rounds={CPU_ROUNDS}"), reps)
             elif what == "uart":
                 print_guest("uart", *guest_rows(reps, "uart", f"uart_bytes={UART_BYTES}"), reps)
+            else:
+                raise BenchError(f"no such row (rows: {', '.join(ROWS)})")
         except (BenchError, subprocess.TimeoutExpired) as e:
             failed += 1
             print(f"\n  {what}: not measured: {e}")
