@@ -352,7 +352,7 @@ test:  ## the kit proves itself: solutions full marks, skeletons zero, unit test
 
 # Instructors (docs/bench.md): the reference's costs, measured (not part of make test).
 .PHONY: bench
-bench:  ## instructors: measure the reference hypervisor (exits, U-Boot, grading time)
+bench:  ## instructors: measure the reference hypervisor (exits, guest vs native, grading)
 	@if [ ! -d solutions/bench ]; then echo "make bench: measures the reference solutions (instructors' copy only)" >&2; exit 2; fi
 	@$(PYTHON) -m grader.bench $(BENCHFLAGS)
 

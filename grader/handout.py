@@ -25,7 +25,7 @@ ROOT = labspec.ROOT
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 HANDOUT_ENTRIES = ("Makefile", "README.md", ".gitignore", ".clangd", ".devcontainer", ".vscode",
                    "common", "docs", "grader", "labs")
-INSTRUCTOR_ONLY = ("docs/instructors.md", "docs/bench.md", "grader/bench.py",
+INSTRUCTOR_ONLY = ("docs/instructors.md", "docs/bench.md", "grader/bench.py", "grader/benchwall.py",
                    "docs/fuzz.md", "grader/fuzz.py")
 WORKFLOW = ".github/workflows/grade.yml"
 README_NOTE = "handout-README-note.md"

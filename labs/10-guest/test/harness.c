@@ -20,6 +20,11 @@
 //   guest_mem=BYTES      guest RAM (default 128 MiB)
 //   -- ARGS              everything after " -- ": the guest's own command
 //                        line (/chosen/bootargs); default GUEST_BOOTARGS
+//   dtb_dump=1           print the guest's device tree as hex lines
+//                        ("vmm: dtb OFFSET HEX") and stop instead of booting:
+//                        the hex fields through `xxd -r -p` give a .dtb to
+//                        read with `dtc -I dtb`, or to boot the same guest
+//                        natively with QEMU's -dtb (as make bench does)
 // One vCPU per physical hart: QEMU's -smp is the guest's number of harts.
 //
 // Scenarios "virtual_insn" and "interrupts" run the same steps with the
@@ -195,6 +200,19 @@ static int vm_boot(ulong hartid)
 	return rc;
 }
 
+// dtb_dump=1: the tree vm_build_dtb() wrote, 32 bytes a line, in hex.
+static void dtb_dump(void)
+{
+	const u8 *p = vm_gpa_to_hva(&vm, vm.dtb_gpa, vm.dtb_size);
+	for (ulong off = 0; off < vm.dtb_size; off += 32) {
+		printf("vmm: dtb %04lx ", off);
+		for (ulong i = off; i < off + 32 && i < vm.dtb_size; i++)
+			printf("%02x", p[i]);
+		printf("\n");
+	}
+	printf("vmm: dtb end, %lu bytes; not booting the guest (dtb_dump=1)\n", vm.dtb_size);
+}
+
 // The guest's command line: what follows " -- " in our own bootargs.
 static const char *guest_bootargs(void)
 {
@@ -211,6 +229,10 @@ static int vmm_main(ulong hartid)
 	if (vm_prepare((const u8 *)LOADER_BASE, size, (const u8 *)initrd, initrd_size, mem,
 		       guest_bootargs()))
 		return 1;
+	if (bootarg_ulong("dtb_dump", 0)) {
+		dtb_dump();
+		return 0;
+	}
 	return vm_boot(hartid);
 }
 
