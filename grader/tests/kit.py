@@ -13,6 +13,11 @@ import unittest
 from grader import labspec
 
 ROOT = labspec.ROOT
+# The kit whose labs/ holds the pristine skeletons: make test runs these
+# tests with RVH_SKELETONS set to its copy of the kit when the student
+# files in labs/ differ from git's HEAD (grader/pristine.py), so that a
+# student's own work is never taken for the kit's skeleton here either.
+SKELETONS = os.environ.get("RVH_SKELETONS") or ROOT
 TOOLS = ("qemu-system-riscv64", "riscv64-unknown-elf-gcc", "make")
 HAVE_TOOLS = all(shutil.which(t) for t in TOOLS)
 HAVE_SOLUTIONS = os.path.isfile(os.path.join(ROOT, "solutions", "01-boot", "boot.c"))
@@ -46,7 +51,7 @@ def solution(rel="01-boot/boot.c"):
 
 
 def skeleton(rel="01-boot/boot.c"):
-    return read(os.path.join(ROOT, "labs", rel))
+    return read(os.path.join(SKELETONS, "labs", rel))
 
 
 def inject(src, head, code):
@@ -70,8 +75,8 @@ def kit_copy(dest, labs=("01-boot",), timeouts=None, solutions=True):
     trees = ("labs", "solutions") if solutions else ("labs",)
     for lab in labs:
         for tree in trees:
-            shutil.copytree(os.path.join(ROOT, tree, lab), os.path.join(dest, tree, lab),
-                            ignore=ignore)
+            shutil.copytree(os.path.join(SKELETONS if tree == "labs" else ROOT, tree, lab),
+                            os.path.join(dest, tree, lab), ignore=ignore)
     if timeouts:
         for lab in labs:
             path = os.path.join(dest, "labs", lab, "lab.json")
