@@ -53,10 +53,10 @@ def in_git(root):
         git(root, "rev-parse", "--verify", "-q", "HEAD")[0] == 0
 
 
-def head_student_files(root, labs):
+def head_student_files(root, labs, rev="HEAD"):
     """{labs/NN-name/file: bytes} for every top-level *.c and *.S of each
     lab's folder as HEAD has them."""
-    code, out = git(root, "ls-tree", "-z", "--name-only", "HEAD", "--",
+    code, out = git(root, "ls-tree", "-z", "--name-only", rev, "--",
                     *[f"labs/{lab.dirname}/" for lab in labs])
     if code != 0:
         return None
@@ -64,7 +64,7 @@ def head_student_files(root, labs):
              if n.endswith((".c", ".S"))]
     files = {}
     for name in names:
-        code, data = git(root, "show", f"HEAD:{name}")
+        code, data = git(root, "show", f"{rev}:{name}")
         if code != 0:
             return None
         files[name] = data
@@ -98,28 +98,28 @@ class Skeletons:
         self.from_git = from_git
 
 
-def skeletons(root, labs):
+def skeletons(root, labs, rev="HEAD"):
     """The pristine skeletons of labs: in root itself when its student
-    files are HEAD's, else in a copy (build/selftest-pristine/) made or
-    brought up to date here."""
+    files are rev's (git's HEAD unless said), else in a copy
+    (build/selftest-pristine/) made or brought up to date here."""
     if not in_git(root):
         return Skeletons(root, [], "not a git checkout (or no git): the skeletons are "
                          "labs/ as it is; if you edited files there, their tests fail "
                          "here because of your edits, not because of the kit", False)
-    head = head_student_files(root, labs)
+    head = head_student_files(root, labs, rev) if not rev.startswith("-") else None
     if head is None:
-        return Skeletons(root, [], "git cannot read HEAD's labs/: the skeletons are labs/ "
+        return Skeletons(root, [], f"git cannot read {rev}'s labs/: the skeletons are labs/ "
                          "as it is (an edited file there fails here, not the kit)", False)
     here = {name for lab in labs for name in top_files(root, lab)}
     edited = sorted(n for n in here | set(head)
                     if _read(os.path.join(root, n)) != head.get(n))
     if not edited:
-        return Skeletons(root, [], "labs/ has the skeletons of git's HEAD", True)
+        return Skeletons(root, [], f"labs/ has the skeletons of git's {rev}", True)
     dest = os.path.join(root, DEST)
     sync_copy(root, dest, labs, head)
     return Skeletons(dest, edited, f"{len(edited)} student file(s) in labs/ differ from git's "
-                     f"HEAD ({', '.join(edited[:3])}{' ...' if len(edited) > 3 else ''}): "
-                     f"the skeletons are HEAD's, graded in {DEST}/; your files are "
+                     f"{rev} ({', '.join(edited[:3])}{' ...' if len(edited) > 3 else ''}): "
+                     f"the skeletons are {rev}'s, graded in {DEST}/; your files are "
                      "untouched (make grade grades them)", True)
 
 

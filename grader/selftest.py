@@ -263,7 +263,7 @@ def finish_unit_tests(units, tally):
     return res["seconds"]
 
 
-def check_gdb(labs, tally, root=ROOT):
+def check_gdb(labs, tally, skel=None):
     """Boot lab 1's reference image halted, attach gdb-multiarch in batch
     mode, stop at lab_main (common code calls it), and read registers; gdb
     and QEMU in the sandbox like every other run."""
@@ -275,9 +275,12 @@ def check_gdb(labs, tally, root=ROOT):
     lab = labs[0]
     from . import build as buildmod
     # lab_main is the harness's, so the skeleton's image serves in a handout.
+    # In a handout: the skeleton as git's HEAD has it (pristine.py).
+    root = skel.root if skel else ROOT
     variant = "sol" if has_solutions() else "student"
     b = buildmod.build(root, lab, variant)
-    what = "reference" if variant == "sol" else "pristine skeleton"
+    what = "reference" if variant == "sol" else \
+        "HEAD's skeleton" if skel and skel.from_git else "labs/ (as it is)"
     if not tally.case(f"lab 1 {what} image builds for gdb", b.ok, b.output[-300:]):
         return
     # QEMU speaks gdb's protocol on its stdin/stdout, started by gdb itself
@@ -338,7 +341,8 @@ def main(args):
     full = has_solutions()
     print(f"Self-test of the kit: {len(labs)} lab(s), {args.jobs} parallel QEMU instance(s)")
     print(PURPOSE.format(what=FULL if full else HANDOUT))
-    skel = pristine.skeletons(ROOT, labspec.load_labs(ROOT))
+    skel = pristine.skeletons(ROOT, labspec.load_labs(ROOT),
+                              getattr(args, "skeletons_from", None) or "HEAD")
     print(f"skeletons: {skel.why}")
     check_manifests(labs, tally, skel.root)
     grade_took = None
@@ -353,7 +357,7 @@ def main(args):
             tally.skip("solutions full marks, skeletons zero",
                        "no solutions/ in this copy (a student handout): use make grade")
         if not args.skip_gdb and labs:
-            check_gdb(labspec.load_labs(ROOT), tally, skel.root)
+            check_gdb(labspec.load_labs(ROOT), tally, skel)
         if not getattr(args, "skip_editor", False) and labs:
             from . import editor
             editor.check(tally)

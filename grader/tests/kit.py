@@ -65,9 +65,14 @@ PLATFORM = "int platform_read(const void *dtb, struct platform_info *out)\n{\n"
 SBI = "int sbi_info_read(struct sbi_info *out)\n{\n"
 
 
-def kit_copy(dest, labs=("01-boot",), timeouts=None, solutions=True):
+def kit_copy(dest, labs=("01-boot",), timeouts=None, solutions=True, warm=True):
     """A copy of the kit with only `labs`, optionally with per-test
-    timeouts ({test name: seconds, "*": default}) written into lab.json."""
+    timeouts ({test name: seconds, "*": default}) written into lab.json.
+    warm: with the kit's own builds of those labs' solutions and skeletons
+    (build/NN-name-sol, -skel, mtimes kept), so that make, in the copy,
+    recompiles only what a test changes there (its sources are newer) and
+    links: the tests that grade mutants or slips pay for those, not for
+    every lab's build again."""
     shutil.copy(os.path.join(ROOT, "Makefile"), dest)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "tests")
     for d in ("common", "grader"):
@@ -77,6 +82,13 @@ def kit_copy(dest, labs=("01-boot",), timeouts=None, solutions=True):
         for tree in trees:
             shutil.copytree(os.path.join(SKELETONS if tree == "labs" else ROOT, tree, lab),
                             os.path.join(dest, tree, lab), ignore=ignore)
+    if warm and solutions:
+        for lab in labs:
+            for variant, kit_root in (("sol", ROOT), ("skel", SKELETONS)):
+                src = os.path.join(kit_root, "build", f"{lab}-{variant}")
+                if os.path.isfile(os.path.join(src, "hyp.elf")):
+                    shutil.copytree(src, os.path.join(dest, "build", f"{lab}-{variant}"),
+                                    symlinks=True)
     if timeouts:
         for lab in labs:
             path = os.path.join(dest, "labs", lab, "lab.json")
