@@ -208,59 +208,86 @@ class _PerTestResult(unittest.TextTestResult):
         return lines[0][:200] if lines else ""
 
 
-def start_unit_tests(skel_root):
-    """(c) grader/tests, started in a process of its own (unitrun.py) to
-    run beside the lab grades: (process, results file)."""
-    fd, path = tempfile.mkstemp(prefix="rvh-unit-", suffix=".json")
-    os.close(fd)
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen([sys.executable, "-m", "grader.unitrun", path], cwd=ROOT,
-                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True, env=dict(os.environ, RVH_SKELETONS=skel_root))
-    return proc, path, log
+UNIT_SHARDS = 3     # unit-test processes side by side (unitrun.py: mostly waiting)
+
+
+def start_unit_tests(skel_root, count=UNIT_SHARDS):
+    """(c) grader/tests, started in `count` processes of their own
+    (unitrun.py) to run beside the lab grades: [(process, results, log)]."""
+    units = []
+    for shard in range(count):
+        fd, path = tempfile.mkstemp(prefix="rvh-unit-", suffix=".json")
+        os.close(fd)
+        log = tempfile.TemporaryFile()
+        proc = subprocess.Popen([sys.executable, "-m", "grader.unitrun", path, str(shard),
+                                 str(count)], cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                env=dict(os.environ, RVH_SKELETONS=skel_root))
+        units.append((proc, path, log))
+    return units
 
 
 def stop_unit_tests(units):
-    proc, path, log = units
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, 9)
-        except OSError:
-            pass
-        proc.wait()
-    log.close()
-    if os.path.exists(path):
-        os.unlink(path)
+    for proc, path, log in units:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, 9)
+            except OSError:
+                pass
+            proc.wait()
+        log.close()
+        if os.path.exists(path):
+            os.unlink(path)
 
 
 def finish_unit_tests(units, tally):
-    """Wait for the unit tests, then one line per test case; a skipped
-    test is shown as SKIP and counted as neither passed nor failed."""
-    proc, path, log = units
-    print("\n[grader unit tests] (they ran beside the phases above)")
-    proc.wait()
-    try:
-        with open(path, encoding="utf-8") as f:
-            res = json.load(f)
-    except (OSError, ValueError):
-        log.seek(0)
-        tally.case("unit: grader/tests ran", False, f"exit {proc.returncode}")
-        print(log.read().decode("utf-8", "replace")[-4000:])
-        stop_unit_tests(units)
-        return None
+    """Wait for the unit tests, then one line per test case (in the order of
+    their modules); a skipped test is shown as SKIP and counted as neither
+    passed nor failed. Returns the seconds of the longest shard."""
+    print("\n[grader unit tests] (they ran beside the phases above, "
+          f"in {len(units)} processes)")
+    outcomes, tails, longest, modules = [], [], 0.0, {}
+    for i, (proc, path, log) in enumerate(units):
+        proc.wait()
+        try:
+            with open(path, encoding="utf-8") as f:
+                res = json.load(f)
+        except (OSError, ValueError):
+            log.seek(0)
+            tally.case(f"unit: grader/tests shard {i} ran", False, f"exit {proc.returncode}")
+            print(log.read().decode("utf-8", "replace")[-4000:])
+            continue
+        outcomes += res["outcomes"]
+        longest = max(longest, res["seconds"])
+        modules.update(res["modules"])
+        if res["tail"]:
+            tails.append(res["tail"])
     stop_unit_tests(units)
-    for tid, kind, detail in res["outcomes"]:
+    outcomes.sort(key=lambda o: o[0].split(".")[2])     # grader.tests.MODULE..., stable
+    for tid, kind, detail in outcomes:
         name = f"unit: {tid.replace('grader.tests.', '')}"
         if kind == "skip":
             tally.skip(name, detail)
         else:
             tally.case(name, kind == "pass", detail)
-    if not res["outcomes"]:
+    if not outcomes:
         tally.case("unit: grader/tests has test cases", False, "none found")
-    print(f"  ({len(res['outcomes'])} unit test(s) in {res['seconds']:.1f} s)")
-    if res["tail"]:
-        print(res["tail"])
-    return res["seconds"]
+    print(f"  ({len(outcomes)} unit test(s); the longest process took {longest:.1f} s)")
+    for tail in tails:
+        print(tail)
+    _save_unit_times(modules)
+    return longest
+
+
+def _save_unit_times(modules):
+    """Each module's time, for the next run's shards (unitrun.TIMES)."""
+    from . import unitrun
+    try:
+        os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
+        with open(os.path.join(ROOT, unitrun.TIMES), "w", encoding="utf-8") as f:
+            json.dump(modules, f, indent=1, sort_keys=True)
+    except OSError:
+        pass
 
 
 def check_gdb(labs, tally, skel=None):

@@ -25,7 +25,7 @@ def git(root, *args):
 
 
 def committed_copy(root):
-    kit.kit_copy(root)
+    kit.kit_copy(root, solutions=kit.HAVE_SOLUTIONS)
     git(root, "init", "-q")
     git(root, "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
     git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "kit")
@@ -44,6 +44,7 @@ class DetectTest(unittest.TestCase):
         self.assertEqual((s.root, s.edited, s.from_git), (self.root, [], True))
         self.assertIn("HEAD", s.why)
 
+    @unittest.skipUnless(kit.HAVE_SOLUTIONS, "instructors' test: needs solutions/")
     def test_edited_and_added_files_are_replaced_by_heads(self):
         committed_copy(self.root)
         boot = os.path.join(self.root, "labs", "01-boot", "boot.c")
@@ -64,7 +65,7 @@ class DetectTest(unittest.TestCase):
                          before)
 
     def test_no_git_says_so(self):
-        kit.kit_copy(self.root)
+        kit.kit_copy(self.root, solutions=kit.HAVE_SOLUTIONS)
         s = pristine.skeletons(self.root, labspec.load_labs(self.root))
         self.assertEqual((s.root, s.from_git), (self.root, False))
         self.assertIn("not a git checkout", s.why)
