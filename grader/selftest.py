@@ -140,6 +140,14 @@ def check_solutions(args, tally):
     return took
 
 
+def prebuild(root, labs, variant):
+    """Build the images of labs (two at a time, as grade.grade does)."""
+    import concurrent.futures
+    from . import build as buildmod
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda lab: buildmod.build(root, lab, variant), labs))
+
+
 def check_skeletons(labs, skel, jobs, tally, verbose):
     """(b) in skel.root: the kit itself, or its pristine copy (pristine.py)."""
     print("\n[skeletons] every test scores zero")
@@ -375,6 +383,10 @@ def main(args):
     grade_took = None
     if full:
         grade_took = check_solutions(args, tally)
+    if full:
+        # The skeleton images first (none to make when warm): the unit tests
+        # start their kit copies from them (kit.py), never from a half-made one.
+        prebuild(skel.root, labs, "skel")
     units = start_unit_tests(skel.root)
     try:
         if full:

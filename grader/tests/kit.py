@@ -86,9 +86,14 @@ def kit_copy(dest, labs=("01-boot",), timeouts=None, solutions=True, warm=True):
         for lab in labs:
             for variant, kit_root in (("sol", ROOT), ("skel", SKELETONS)):
                 src = os.path.join(kit_root, "build", f"{lab}-{variant}")
-                if os.path.isfile(os.path.join(src, "hyp.elf")):
-                    shutil.copytree(src, os.path.join(dest, "build", f"{lab}-{variant}"),
-                                    symlinks=True)
+                dst = os.path.join(dest, "build", f"{lab}-{variant}")
+                if not os.path.isfile(os.path.join(src, "hyp.elf")):
+                    continue
+                try:        # (a build's TMPDIR comes and goes: never copied)
+                    shutil.copytree(src, dst, symlinks=True,
+                                    ignore=shutil.ignore_patterns(".tmp"))
+                except (OSError, shutil.Error):
+                    shutil.rmtree(dst, ignore_errors=True)      # a cold build, then
     if timeouts:
         for lab in labs:
             path = os.path.join(dest, "labs", lab, "lab.json")
