@@ -15,9 +15,9 @@ tests run in a process of their own (grader/unitrun.py) beside (b), (d) and
 (f), both cores busy.
 
 Your files in labs/ are never graded here (grader/pristine.py): the
-skeletons of (b) are git's HEAD ones when labs/ differs from them. In a
-student handout (no solutions/), (a) and (b) are skipped and said so, and
-gdb runs against the pristine lab-1 image.
+skeletons of (b), and the lab 1 of (f), are git's HEAD ones when labs/
+differs from them. In a student handout (no solutions/), (a) and (b) are
+skipped and said so, and gdb runs against the pristine lab-1 image.
 """
 
 import io
@@ -400,7 +400,7 @@ def main(args):
             check_gdb(labspec.load_labs(ROOT), tally, skel)
         if not getattr(args, "skip_editor", False) and labs:
             from . import editor
-            editor.check(tally)
+            editor.check(tally, skel.root)     # on the pristine lab 1 (pristine.py)
         finish_unit_tests(units, tally)
     finally:
         stop_unit_tests(units)
