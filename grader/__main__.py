@@ -222,6 +222,9 @@ def main(argv=None):
     s.add_argument("-j", "--jobs", type=int, default=default_jobs())
     s.add_argument("--lab", help="only this lab (default: all)")
     s.add_argument("--skip-gdb", action="store_true", help="do not run the scripted gdb session")
+    s.add_argument("--skeletons-from", metavar="REV",
+                   help="git revision whose labs/ student files are the skeletons "
+                        "(default HEAD; e.g. the kit's tag once your work is committed)")
     s.add_argument("--skip-editor", action="store_true",
                    help="do not check compile_commands.json, clangd and VS Code's F5")
     s.add_argument("--extra-tests", metavar="DIR",

@@ -1,27 +1,38 @@
 """`make test`: the kit proves itself.
 
-For every lab: (a) the solutions score full marks on every test; (b) with
-solutions for the earlier labs and this lab's untouched skeleton, every test
-of this lab scores zero (so every test can fail); plus (c) the grader's own
-unit tests, (d) a scripted gdb-multiarch session against a lab image,
-(e) each lab's manifest matches the files in labs/ and solutions/, and (f) the
-editor: compile_commands.json, clangd and VS Code's F5 replayed (editor.py).
-Prints one line per case and ends with "N passed, N failed".
+For every lab: (a) the solutions score full marks on every test, graded by
+a real, timed `python3 -m grader grade --solution` (what `make grade
+SOLUTION=1` runs); (b) with solutions for the earlier labs and this lab's
+pristine skeleton, every test of this lab scores zero (so every test can
+fail); plus (c) the grader's own unit tests, (d) a scripted gdb-multiarch
+session against a lab image, (e) each lab's manifest matches the files in
+labs/ and solutions/, and (f) the editor: compile_commands.json, clangd and
+VS Code's F5 replayed (editor.py). Prints one line per case, then how long
+it took against the timed grade of (a), and ends with "N passed, N failed".
 
-In a student handout (no solutions/), (a) and (b) are skipped and shown
-as SKIP, and gdb runs against the image of the lab-1 files in labs/.
+(a) runs first and alone, so that its time is a warm grade's; then the unit
+tests run in a process of their own (grader/unitrun.py) beside (b), (d) and
+(f), both cores busy.
+
+Your files in labs/ are never graded here (grader/pristine.py): the
+skeletons of (b), and the lab 1 of (f), are git's HEAD ones when labs/
+differs from them. In a student handout (no solutions/), (a) and (b) are
+skipped and said so, and gdb runs against the pristine lab-1 image.
 """
 
 import io
+import json
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
 import unittest
 
 from . import grade as grademod
-from . import labspec, report, sandbox
+from . import labspec, pristine, report, sandbox
 from . import qemu as qemumod
 
 ROOT = labspec.ROOT
@@ -55,13 +66,15 @@ def has_solutions():
     return os.path.isdir(os.path.join(ROOT, "solutions"))
 
 
-def check_manifests(labs, tally):
+def check_manifests(labs, tally, skel_root=ROOT):
+    """skel_root: where the pristine skeletons are (pristine.py), whose
+    labs/ is checked: a file a student added to labs/ is not the kit's."""
     print("\n[manifests] student files declared = files shipped")
     trees = ("labs", "solutions") if has_solutions() else ("labs",)
     for lab in labs:
         want = sorted(lab.student_files)
         for tree in trees:
-            d = os.path.join(ROOT, tree, lab.dirname)
+            d = os.path.join(skel_root if tree == "labs" else ROOT, tree, lab.dirname)
             have = sorted(f for f in os.listdir(d) if f.endswith((".c", ".S"))) \
                 if os.path.isdir(d) else []
             tally.case(f"{tree}/{lab.dirname} has exactly {', '.join(want)}", have == want,
@@ -71,22 +84,87 @@ def check_manifests(labs, tally):
                    bool(handout) and os.path.isfile(handout))
 
 
-def check_variant(labs, variant, jobs, tally, verbose):
-    want = "full marks" if variant == "sol" else "zero"
-    print(f"\n[{'solutions' if variant == 'sol' else 'skeletons'}] every test scores {want}")
-    outcomes = grademod.grade(ROOT, labs, variant, jobs, tag="-selftest")
+def timed_solution_grade(args):
+    """(a): `python3 -m grader grade --solution` of every lab (what make
+    grade SOLUTION=1 runs), as a process of its own, timed: (seconds, its
+    JSON results or None, its output)."""
+    out = tempfile.NamedTemporaryFile(prefix="rvh-selftest-", suffix=".json", delete=False)
+    out.close()
+    cmd = [sys.executable, "-m", "grader", "grade", "--solution", "-j", str(args.jobs),
+           "--json", out.name]
+    if args.lab:
+        cmd += ["--lab", args.lab]
+    if getattr(args, "extra_tests", None):
+        cmd += ["--extra-tests", args.extra_tests]
+    start = time.monotonic()
+    try:
+        p = subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, encoding="utf-8", errors="replace")
+        took = time.monotonic() - start
+        try:
+            with open(out.name, encoding="utf-8") as f:
+                js = json.load(f)
+        except (OSError, ValueError):
+            js = None
+    finally:
+        os.unlink(out.name)
+    return took, js, p.stdout
+
+
+def check_solutions(args, tally):
+    print("\n[solutions] every test scores full marks "
+          "(python3 -m grader grade --solution, timed)")
+    took, js, output = timed_solution_grade(args)
+    if js is None:
+        tally.case("grade --solution writes its results", False, output[-300:])
+        print(output[-3000:])
+        return took
+    for lab in js["labs"]:
+        if not lab["build_ok"]:
+            tally.case(f"lab {lab['lab']} {lab['name']}: sol image builds", False,
+                       "build failed")
+            print(lab["build_output"][-1500:])
+            continue
+        for t in lab["tests"]:
+            got = f"{t['score']:g}/{t['max_score']:g} {t['status']}" + \
+                (f" ({t['note']})" if t["note"] else "")
+            ok = t["score"] == t["max_score"]
+            tally.case(f"lab {lab['lab']} {lab['name']}/{t['name']}: full marks", ok, got)
+            if not ok or args.verbose:
+                for c in t["checks"]:
+                    if not c["ok"]:
+                        print(f"      check {c['name']}: expected {c['expected']}, "
+                              f"saw {c['saw']}")
+                if t["log"]:
+                    print(f"      log: {t['log']}")
+    return took
+
+
+def prebuild(root, labs, variant):
+    """Build the images of labs (two at a time, as grade.grade does)."""
+    import concurrent.futures
+    from . import build as buildmod
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda lab: buildmod.build(root, lab, variant), labs))
+
+
+def check_skeletons(labs, skel, jobs, tally, verbose):
+    """(b) in skel.root: the kit itself, or its pristine copy (pristine.py)."""
+    print("\n[skeletons] every test scores zero")
+    print(f"  skeletons: {skel.why}")
+    outcomes = grademod.grade(skel.root, labs, "skel", jobs, tag="-selftest")
     for o in outcomes:
         if not o.build.ok:
-            tally.case(f"lab {o.lab.number} {o.lab.name}: {variant} image builds", False,
+            tally.case(f"lab {o.lab.number} {o.lab.name}: skel image builds", False,
                        "build failed")
             report.print_lab_header(o)
             continue
         for t in o.tests:
-            ok = t.passed if variant == "sol" else (t.score == 0 and t.status != "ERROR")
+            ok = t.score == 0 and t.status != "ERROR"
             got = f"{t.score:g}/{t.max:g} {t.status}" + (f" ({t.note})" if t.note else "")
-            tally.case(f"lab {o.lab.number} {o.lab.name}/{t.test.name}: {want}", ok, got)
+            tally.case(f"lab {o.lab.number} {o.lab.name}/{t.test.name}: zero", ok, got)
             if not ok or verbose:
-                report.print_test(t, ROOT, verbose)
+                report.print_test(t, skel.root, verbose)
 
 
 class _PerTestResult(unittest.TextTestResult):
@@ -138,31 +216,90 @@ class _PerTestResult(unittest.TextTestResult):
         return lines[0][:200] if lines else ""
 
 
-def run_unit_tests(tally):
-    """grader/tests with unittest: one line per test case; a skipped test
-    is shown as SKIP and counted as neither passed nor failed."""
-    print("\n[grader unit tests]")
-    suite = unittest.TestLoader().discover(os.path.join(ROOT, "grader", "tests"),
-                                           top_level_dir=ROOT)
-    stream = io.StringIO()
-    runner = unittest.TextTestRunner(stream=stream, verbosity=2, resultclass=_PerTestResult)
-    start = time.monotonic()
-    result = runner.run(suite)
-    # The suite drops its tests as they finish: report from the result.
-    for tid, (kind, detail) in result.outcomes.items():
+GRADES_BUDGET = 4   # make test costs at most this many warm grades (issue 15); said, not failed
+UNIT_SHARDS = 3     # unit-test processes side by side (unitrun.py: mostly waiting)
+
+
+def start_unit_tests(skel_root, count=UNIT_SHARDS):
+    """(c) grader/tests, started in `count` processes of their own
+    (unitrun.py) to run beside the lab grades: [(process, results, log)]."""
+    units = []
+    for shard in range(count):
+        fd, path = tempfile.mkstemp(prefix="rvh-unit-", suffix=".json")
+        os.close(fd)
+        log = tempfile.TemporaryFile()
+        proc = subprocess.Popen([sys.executable, "-m", "grader.unitrun", path, str(shard),
+                                 str(count)], cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                env=dict(os.environ, RVH_SKELETONS=skel_root))
+        units.append((proc, path, log))
+    return units
+
+
+def stop_unit_tests(units):
+    for proc, path, log in units:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, 9)
+            except OSError:
+                pass
+            proc.wait()
+        log.close()
+        if os.path.exists(path):
+            os.unlink(path)
+
+
+def finish_unit_tests(units, tally):
+    """Wait for the unit tests, then one line per test case (in the order of
+    their modules); a skipped test is shown as SKIP and counted as neither
+    passed nor failed. Returns the seconds of the longest shard."""
+    print("\n[grader unit tests] (they ran beside the phases above, "
+          f"in {len(units)} processes)")
+    outcomes, tails, longest, modules = [], [], 0.0, {}
+    for i, (proc, path, log) in enumerate(units):
+        proc.wait()
+        try:
+            with open(path, encoding="utf-8") as f:
+                res = json.load(f)
+        except (OSError, ValueError):
+            log.seek(0)
+            tally.case(f"unit: grader/tests shard {i} ran", False, f"exit {proc.returncode}")
+            print(log.read().decode("utf-8", "replace")[-4000:])
+            continue
+        outcomes += res["outcomes"]
+        longest = max(longest, res["seconds"])
+        modules.update(res["modules"])
+        if res["tail"]:
+            tails.append(res["tail"])
+    stop_unit_tests(units)
+    outcomes.sort(key=lambda o: o[0].split(".")[2])     # grader.tests.MODULE..., stable
+    for tid, kind, detail in outcomes:
         name = f"unit: {tid.replace('grader.tests.', '')}"
         if kind == "skip":
             tally.skip(name, detail)
         else:
             tally.case(name, kind == "pass", detail)
-    if not result.outcomes:
+    if not outcomes:
         tally.case("unit: grader/tests has test cases", False, "none found")
-    print(f"  ({len(result.outcomes)} unit test(s) in {time.monotonic() - start:.1f} s)")
-    if result.failures or result.errors:
-        print(stream.getvalue()[-4000:])
+    print(f"  ({len(outcomes)} unit test(s); the longest process took {longest:.1f} s)")
+    for tail in tails:
+        print(tail)
+    _save_unit_times(modules)
+    return longest
 
 
-def check_gdb(labs, tally):
+def _save_unit_times(modules):
+    """Each module's time, for the next run's shards (unitrun.TIMES)."""
+    from . import unitrun
+    try:
+        os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
+        with open(os.path.join(ROOT, unitrun.TIMES), "w", encoding="utf-8") as f:
+            json.dump(modules, f, indent=1, sort_keys=True)
+    except OSError:
+        pass
+
+
+def check_gdb(labs, tally, skel=None):
     """Boot lab 1's reference image halted, attach gdb-multiarch in batch
     mode, stop at lab_main (common code calls it), and read registers; gdb
     and QEMU in the sandbox like every other run."""
@@ -174,9 +311,12 @@ def check_gdb(labs, tally):
     lab = labs[0]
     from . import build as buildmod
     # lab_main is the harness's, so the skeleton's image serves in a handout.
+    # In a handout: the skeleton as git's HEAD has it (pristine.py).
+    root = skel.root if skel else ROOT
     variant = "sol" if has_solutions() else "student"
-    b = buildmod.build(ROOT, lab, variant)
-    what = "reference" if variant == "sol" else "labs/ (your files)"
+    b = buildmod.build(root, lab, variant)
+    what = "reference" if variant == "sol" else \
+        "HEAD's skeleton" if skel and skel.from_git else "labs/ (as it is)"
     if not tally.case(f"lab 1 {what} image builds for gdb", b.ok, b.output[-300:]):
         return
     # QEMU speaks gdb's protocol on its stdin/stdout, started by gdb itself
@@ -191,7 +331,7 @@ def check_gdb(labs, tally):
            "-ex", "printf \"TRAPVEC=%#lx\\n\", &hyp_trapvec",
            "-ex", "kill", b.kernel]
     try:
-        with sandbox.detect().jail(ROOT, limits=sandbox.run_limits(60, 128 << 20)) as j:
+        with sandbox.detect().jail(root, limits=sandbox.run_limits(60, 128 << 20)) as j:
             run = qemumod.run(j.wrap(cmd), 60, env=j.env, cwd=j.cwd)
         out = run.text if not run.timed_out else "gdb did not finish in 60 s"
     except (sandbox.SandboxError, OSError) as e:
@@ -205,6 +345,15 @@ def check_gdb(labs, tally):
     tally.case("gdb reads CSR stvec = hyp_trapvec", bool(vals.get("STVEC")) and
                vals.get("STVEC") == vals.get("TRAPVEC"),
                f"stvec {vals.get('STVEC')}, hyp_trapvec {vals.get('TRAPVEC')}")
+
+
+PURPOSE = ("make test proves the kit, never your work: {what}. "
+           "Your files in labs/ are not graded here (make grade LAB=n grades them).")
+FULL = ("the solutions score full marks, the pristine skeletons zero, the grader's unit "
+        "tests pass, gdb and the editor setup work")
+HANDOUT = ("this is the student handout (no solutions/): it checks the grader's unit tests, "
+           "gdb and the editor setup; left out, because they need the solutions: solutions "
+           "full marks, skeletons zero and the instructors' unit tests (shown as SKIP)")
 
 
 def main(args):
@@ -225,22 +374,46 @@ def main(args):
             return 2
         labs = [lab]
     tally = Tally()
+    full = has_solutions()
     print(f"Self-test of the kit: {len(labs)} lab(s), {args.jobs} parallel QEMU instance(s)")
-    check_manifests(labs, tally)
-    if has_solutions():
-        check_variant(labs, "sol", args.jobs, tally, args.verbose)
-        check_variant(labs, "skel", args.jobs, tally, args.verbose)
+    print(PURPOSE.format(what=FULL if full else HANDOUT))
+    skel = pristine.skeletons(ROOT, labspec.load_labs(ROOT),
+                              getattr(args, "skeletons_from", None) or "HEAD")
+    print(f"skeletons: {skel.why}")
+    check_manifests(labs, tally, skel.root)
+    grade_took = None
+    if full:
+        grade_took = check_solutions(args, tally)
+    if full:
+        # The skeleton images first (none to make when warm): the unit tests
+        # start their kit copies from them (kit.py), never from a half-made one.
+        prebuild(skel.root, labs, "skel")
+    units = start_unit_tests(skel.root)
+    try:
+        if full:
+            check_skeletons(labs, skel, args.jobs, tally, args.verbose)
+        else:
+            print("\n[solutions, skeletons]")
+            tally.skip("solutions full marks, skeletons zero",
+                       "no solutions/ in this copy (a student handout): use make grade")
+        if not args.skip_gdb and labs:
+            check_gdb(labspec.load_labs(ROOT), tally, skel)
+        if not getattr(args, "skip_editor", False) and labs:
+            from . import editor
+            editor.check(tally, skel.root)     # on the pristine lab 1 (pristine.py)
+        finish_unit_tests(units, tally)
+    finally:
+        stop_unit_tests(units)
+    took = time.monotonic() - start
+    print(f"\nself-test took {took:.1f} s")
+    if grade_took:
+        ratio = took / grade_took
+        print(f"one warm grade of the solutions (python3 -m grader grade --solution, "
+              f"timed alone in [solutions]) took {grade_took:.1f} s: make test = "
+              f"{ratio:.2f} grades (the budget is {GRADES_BUDGET}"
+              f"{'' if ratio <= GRADES_BUDGET else ': over it'})")
     else:
-        print("\n[solutions, skeletons]")
-        tally.skip("solutions full marks, skeletons zero",
-                   "no solutions/ in this copy (a student handout): use make grade")
-    run_unit_tests(tally)
-    if not args.skip_gdb and labs:
-        check_gdb(labspec.load_labs(ROOT), tally)
-    if not getattr(args, "skip_editor", False) and labs:
-        from . import editor
-        editor.check(tally)
-    print(f"\nself-test took {time.monotonic() - start:.1f} s")
+        print("no grade of the solutions to compare with (a student handout)")
     if tally.failures:
         print("failed: " + "; ".join(tally.failures[:10]) +
               (" ..." if len(tally.failures) > 10 else ""))

@@ -13,6 +13,11 @@ import unittest
 from grader import labspec
 
 ROOT = labspec.ROOT
+# The kit whose labs/ holds the pristine skeletons: make test runs these
+# tests with RVH_SKELETONS set to its copy of the kit when the student
+# files in labs/ differ from git's HEAD (grader/pristine.py), so that a
+# student's own work is never taken for the kit's skeleton here either.
+SKELETONS = os.environ.get("RVH_SKELETONS") or ROOT
 TOOLS = ("qemu-system-riscv64", "riscv64-unknown-elf-gcc", "make")
 HAVE_TOOLS = all(shutil.which(t) for t in TOOLS)
 HAVE_SOLUTIONS = os.path.isfile(os.path.join(ROOT, "solutions", "01-boot", "boot.c"))
@@ -46,7 +51,7 @@ def solution(rel="01-boot/boot.c"):
 
 
 def skeleton(rel="01-boot/boot.c"):
-    return read(os.path.join(ROOT, "labs", rel))
+    return read(os.path.join(SKELETONS, "labs", rel))
 
 
 def inject(src, head, code):
@@ -60,9 +65,14 @@ PLATFORM = "int platform_read(const void *dtb, struct platform_info *out)\n{\n"
 SBI = "int sbi_info_read(struct sbi_info *out)\n{\n"
 
 
-def kit_copy(dest, labs=("01-boot",), timeouts=None, solutions=True):
+def kit_copy(dest, labs=("01-boot",), timeouts=None, solutions=True, warm=True):
     """A copy of the kit with only `labs`, optionally with per-test
-    timeouts ({test name: seconds, "*": default}) written into lab.json."""
+    timeouts ({test name: seconds, "*": default}) written into lab.json.
+    warm: with the kit's own builds of those labs' solutions and skeletons
+    (build/NN-name-sol, -skel, mtimes kept), so that make, in the copy,
+    recompiles only what a test changes there (its sources are newer) and
+    links: the tests that grade mutants or slips pay for those, not for
+    every lab's build again."""
     shutil.copy(os.path.join(ROOT, "Makefile"), dest)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "tests")
     for d in ("common", "grader"):
@@ -70,8 +80,20 @@ def kit_copy(dest, labs=("01-boot",), timeouts=None, solutions=True):
     trees = ("labs", "solutions") if solutions else ("labs",)
     for lab in labs:
         for tree in trees:
-            shutil.copytree(os.path.join(ROOT, tree, lab), os.path.join(dest, tree, lab),
-                            ignore=ignore)
+            shutil.copytree(os.path.join(SKELETONS if tree == "labs" else ROOT, tree, lab),
+                            os.path.join(dest, tree, lab), ignore=ignore)
+    if warm and solutions:
+        for lab in labs:
+            for variant, kit_root in (("sol", ROOT), ("skel", SKELETONS)):
+                src = os.path.join(kit_root, "build", f"{lab}-{variant}")
+                dst = os.path.join(dest, "build", f"{lab}-{variant}")
+                if not os.path.isfile(os.path.join(src, "hyp.elf")):
+                    continue
+                try:        # (a build's TMPDIR comes and goes: never copied)
+                    shutil.copytree(src, dst, symlinks=True,
+                                    ignore=shutil.ignore_patterns(".tmp"))
+                except (OSError, shutil.Error):
+                    shutil.rmtree(dst, ignore_errors=True)      # a cold build, then
     if timeouts:
         for lab in labs:
             path = os.path.join(dest, "labs", lab, "lab.json")

@@ -14,7 +14,7 @@ import unittest
 from unittest import mock
 
 from grader import grade, labspec, report
-from grader.tests import fakes
+from grader.tests import fakes, kit
 
 CHECKS = [
     {"name": "harts", "points": 2, "fact": "harts", "equals": "{smp}"},
@@ -257,9 +257,10 @@ class MakeGradeVariantTest(unittest.TestCase):
     build one variant while it runs another."""
 
     def grade_json(self, *make_vars):
-        out = os.path.join(labspec.ROOT, "build", "grade", "variant-test.json")
+        # In the kit whose labs/ has the pristine skeletons (kit.SKELETONS).
+        out = os.path.join(kit.SKELETONS, "build", "grade", "variant-test.json")
         p = subprocess.run(["make", "-s", "grade", "LAB=1", *make_vars,
-                            f"GRADEFLAGS=--json {out}"], cwd=labspec.ROOT,
+                            f"GRADEFLAGS=--json {out}"], cwd=kit.SKELETONS,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
         with open(out, encoding="utf-8") as f:
             lab = json.load(f)["labs"][0]

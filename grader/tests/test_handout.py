@@ -20,7 +20,8 @@ class HandoutTest(unittest.TestCase):
         # Python writes bytecode here unless the environment says otherwise
         # (a clean container does not): the test must not depend on it.
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        cls.proc = subprocess.run(["make", "--no-print-directory", "-C", kit.ROOT, "handout",
+        # From the kit with the pristine skeletons (a student's labs/ is not the kit's).
+        cls.proc = subprocess.run(["make", "--no-print-directory", "-C", kit.SKELETONS, "handout",
                                    f"DEST={cls.dest}"], stdin=subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                   timeout=600, encoding="utf-8", errors="replace",
@@ -88,7 +89,15 @@ class HandoutTest(unittest.TestCase):
         self.assertEqual(self.selftest.returncode, 0,
                          "\n".join(failed[:20]) + "\n---\n" + out[-1500:])
         self.assertIn("SKIP solutions full marks, skeletons zero", out)
-        self.assertIn("lab 1 labs/ (your files) image builds for gdb", out)
+        # What it is for, and what it left out (issue 14, item 6).
+        self.assertIn("make test proves the kit, never your work: this is the student "
+                      "handout", out)
+        self.assertIn("left out, because they need the solutions: solutions full marks, "
+                      "skeletons zero", out)
+        self.assertIn("no grade of the solutions to compare with (a student handout)", out)
+        # Not a git checkout here: labs/ as it is, and said so.
+        self.assertIn("lab 1 labs/ (as it is) image builds for gdb", out)
+        self.assertIn("skeletons: not a git checkout", out)
         self.assertRegex(out.strip().splitlines()[-1], r"^\d+ passed, 0 failed$")
 
 
