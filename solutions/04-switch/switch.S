@@ -36,29 +36,27 @@ vcpu_switch_to_guest:
 	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11
 	sd	s\n, VCPU_HYP + (4 + \n)*8(a0)
 	.endr
-	csrr	t0, sstatus
-	sd	t0, VCPU_HYP_SSTATUS(a0)
-	csrr	t0, hstatus
-	sd	t0, VCPU_HYP_HSTATUS(a0)
-	csrr	t0, stvec
-	sd	t0, VCPU_HYP_STVEC(a0)
-	csrr	t0, sscratch
-	sd	t0, VCPU_HYP_SSCRATCH(a0)
 
-	# Where the guest resumes, and in which mode (SPP, SPV/SPVP). Writing
-	# the guest's sstatus also clears SIE (it is 0 in v->sstatus) before
-	# stvec changes below: no HS interrupt can reach the exit vector while
-	# the hypervisor's own registers are still live.
+	# Where the guest resumes, and in which mode (SPP, SPV/SPVP). Each
+	# CSR the switch borrows is swapped with csrrw, which reads the
+	# hypervisor's value and writes the guest's in one instruction.
+	# Writing the guest's sstatus also clears SIE (it is 0 in
+	# v->sstatus) before stvec changes below: no HS interrupt can reach
+	# the exit vector while the hypervisor's own registers are still live.
 	ld	t0, VCPU_SEPC(a0)
 	csrw	sepc, t0
-	ld	t0, VCPU_SSTATUS(a0)
-	csrw	sstatus, t0
-	ld	t0, VCPU_HSTATUS(a0)
-	csrw	hstatus, t0
+	ld	t1, VCPU_SSTATUS(a0)
+	csrrw	t0, sstatus, t1
+	sd	t0, VCPU_HYP_SSTATUS(a0)
+	ld	t1, VCPU_HSTATUS(a0)
+	csrrw	t0, hstatus, t1
+	sd	t0, VCPU_HYP_HSTATUS(a0)
 	# The next trap from the guest comes to us, with sscratch = v.
-	la	t0, vcpu_exit_vector
-	csrw	stvec, t0
-	csrw	sscratch, a0
+	la	t1, vcpu_exit_vector
+	csrrw	t0, stvec, t1
+	sd	t0, VCPU_HYP_STVEC(a0)
+	csrrw	t0, sscratch, a0
+	sd	t0, VCPU_HYP_SSCRATCH(a0)
 
 	# Guest GPRs; a0 last because it is the base.
 	.irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
@@ -79,8 +77,11 @@ vcpu_exit_vector:
 	csrr	t0, sscratch
 	sd	t0, VCPU_GPRS + 10*8(a0)
 
-	# The fast path: a guest ecall, and a VMM that handles some in place.
+	# The cause, saved here once for both paths (the full exit does not
+	# read it again). The fast path: a guest ecall, and a VMM that
+	# handles some in place.
 	csrr	t0, scause
+	sd	t0, VCPU_TRAP_SCAUSE(a0)
 	li	t1, CAUSE_VIRTUAL_SUPERVISOR_ECALL
 	bne	t0, t1, vcpu_exit_full
 	ld	t1, VCPU_FAST_ECALL(a0)
@@ -120,12 +121,6 @@ vcpu_exit_full:
 
 	csrr	t0, sepc
 	sd	t0, VCPU_SEPC(a0)
-	csrr	t0, sstatus
-	sd	t0, VCPU_SSTATUS(a0)
-	csrr	t0, hstatus
-	sd	t0, VCPU_HSTATUS(a0)
-	csrr	t0, scause
-	sd	t0, VCPU_TRAP_SCAUSE(a0)
 	csrr	t0, stval
 	sd	t0, VCPU_TRAP_STVAL(a0)
 	csrr	t0, htval
@@ -135,18 +130,22 @@ vcpu_exit_full:
 
 	# Back to the hypervisor. Its hstatus has SPV = 0, so a later trap in
 	# HS is not mistaken for a guest trap (docs/qemu-facts.md: OpenSBI redirects
-	# illegal-instruction traps without touching SPV). sstatus goes last:
-	# it may set SIE again, and an interrupt taken then (the one that
-	# caused this exit may still be pending) must find the hypervisor's
-	# stvec, not this vector.
+	# illegal-instruction traps without touching SPV). hstatus and sstatus
+	# are swapped: the guest's values (SPV, SPP as the trap left them) go
+	# to v, the hypervisor's come back. sstatus goes last: it may set SIE
+	# again, and an interrupt taken then (the one that caused this exit
+	# may still be pending) must find the hypervisor's stvec, not this
+	# vector.
 	ld	t0, VCPU_HYP_STVEC(a0)
 	csrw	stvec, t0
 	ld	t0, VCPU_HYP_SSCRATCH(a0)
 	csrw	sscratch, t0
-	ld	t0, VCPU_HYP_HSTATUS(a0)
-	csrw	hstatus, t0
-	ld	t0, VCPU_HYP_SSTATUS(a0)
-	csrw	sstatus, t0
+	ld	t1, VCPU_HYP_HSTATUS(a0)
+	csrrw	t0, hstatus, t1
+	sd	t0, VCPU_HSTATUS(a0)
+	ld	t1, VCPU_HYP_SSTATUS(a0)
+	csrrw	t0, sstatus, t1
+	sd	t0, VCPU_SSTATUS(a0)
 	ld	ra, VCPU_HYP + 0*8(a0)
 	ld	sp, VCPU_HYP + 1*8(a0)
 	ld	gp, VCPU_HYP + 2*8(a0)
