@@ -85,10 +85,11 @@ vcpu_exit_vector:
 	li	t1, CAUSE_VIRTUAL_SUPERVISOR_ECALL
 	bne	t0, t1, vcpu_exit_full
 	ld	t1, VCPU_FAST_ECALL(a0)
-	beqz	t1, vcpu_exit_full
+	beqz	t1, vcpu_exit_ecall
 	# Call it as C, on the hypervisor's stack and with its tp (struct
 	# cpu). gp, s0-s11 still hold guest values: the callee preserves them
-	# (and the kit's C never uses gp: it links with --no-relax). sscratch
+	# (and the kit's C never uses gp: no linker script defines
+	# __global_pointer$, so nothing is relaxed to gp-relative). sscratch
 	# = v again, for the next exit, and to find v after the call. SIE is 0
 	# (the trap cleared it), so no HS interrupt arrives meanwhile. A trap
 	# in the handler itself would come back here as a strange exit of the
@@ -101,7 +102,7 @@ vcpu_exit_vector:
 	jalr	t1
 	mv	t0, a0
 	csrr	a0, sscratch
-	beqz	t0, vcpu_exit_full          # not one it handles: the full exit
+	beqz	t0, vcpu_exit_ecall         # not one it handles: the full exit
 	# Handled: resume after the ecall (it has no compressed form).
 	csrr	t0, sepc
 	addi	t0, t0, 4
@@ -112,7 +113,23 @@ vcpu_exit_vector:
 	ld	a0, VCPU_GPRS + 10*8(a0)
 	sret
 
+	# The full exit of an ecall. Its trap values are 0 by the spec (stval:
+	# Priv. 4.1.9, "for other traps"; htval: 8.2.8; htinst: 8.6.3 allows
+	# a transformed instruction only for the memory traps): stored, not read.
+vcpu_exit_ecall:
+	sd	zero, VCPU_TRAP_STVAL(a0)
+	sd	zero, VCPU_TRAP_HTVAL(a0)
+	sd	zero, VCPU_TRAP_HTINST(a0)
+	j	.Lexit_rest
+
 vcpu_exit_full:
+	csrr	t0, stval
+	sd	t0, VCPU_TRAP_STVAL(a0)
+	csrr	t0, htval
+	sd	t0, VCPU_TRAP_HTVAL(a0)
+	csrr	t0, htinst
+	sd	t0, VCPU_TRAP_HTINST(a0)
+.Lexit_rest:
 	# The rest of the guest's registers: gp, s0-s11. (sp and tp are saved
 	# already; after a declined fast call they hold the hypervisor's.)
 	.irp n, 3,8,9,18,19,20,21,22,23,24,25,26,27
@@ -121,12 +138,6 @@ vcpu_exit_full:
 
 	csrr	t0, sepc
 	sd	t0, VCPU_SEPC(a0)
-	csrr	t0, stval
-	sd	t0, VCPU_TRAP_STVAL(a0)
-	csrr	t0, htval
-	sd	t0, VCPU_TRAP_HTVAL(a0)
-	csrr	t0, htinst
-	sd	t0, VCPU_TRAP_HTINST(a0)
 
 	# Back to the hypervisor. Its hstatus has SPV = 0, so a later trap in
 	# HS is not mistaken for a guest trap (docs/qemu-facts.md: OpenSBI redirects
