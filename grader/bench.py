@@ -40,6 +40,12 @@ NONCE = "bench"
 
 # The issue's targets.
 TARGET_ECALL = 100                  # instructions per ecall round trip
+TARGET_FULL_EXIT = 250              # the same with the fast path off: a full exit
+TARGET_MMIO = 400                   # instructions per MMIO read round trip (UART LSR)
+# What the reference does today (docs/bench.md), both above their targets:
+# make test holds the figures there (grader/tests/test_bench.py).
+RECORDED_FULL_EXIT = 257
+RECORDED_MMIO = 460
 TARGET_GRADE = 15.0                 # seconds for make grade SOLUTION=1, all labs
 
 # The floor of a null-hypercall round trip: what any world switch that
@@ -147,6 +153,11 @@ def row(what, value, target="", note=""):
     print(f"  {what:<44} {value:>12}  {target:<12} {note}")
 
 
+def met(value, target):
+    """An instruction count against its target (at most), in the table's words."""
+    return "MISSED" if value > target else "met"
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python3 -m grader.bench", description=__doc__.split("\n")[0])
     ap.add_argument("--reps", type=int, default=3, help="QEMU runs per icount scenario")
@@ -181,14 +192,17 @@ def main(argv=None):
     ecall = micro["probe:ecall"]
     row("null hypercall (VS ecall), vmm_run()", f"{ecall:.1f}", f"<= {TARGET_ECALL}",
         ("MISSED" if ecall > TARGET_ECALL else "met") + "; answered on the fast path")
-    row("  the same, fast path off", f"{slow['probe:ecall_slow']:.1f}", "",
-        "full exit, lab 6 decode, lab 7 dispatch, vmm_run()")
+    full = slow["probe:ecall_slow"]
+    row("  the same, fast path off", f"{full:.1f}", f"<= {TARGET_FULL_EXIT}",
+        met(full, TARGET_FULL_EXIT) + "; full exit, lab 6 decode, lab 7 dispatch, vmm_run()")
     row("  floor: 31 saves + 31 restores + CSRs + sret", f"{floor}", "", "(see docs/bench.md)")
     row("  switch.S as built: fast path", f"{n_fast}", "",
         "exit vector to sret, static; plus the C handler it calls")
     row("  switch.S as built: entry + full exit", f"{n_entry + n_exit}", "",
         f"entry {n_entry} (to sret), exit {n_exit} (to ret); vcpu_run body {n_run} (static)")
-    row("MMIO read (UART LSR, lab 9 path)", f"{micro['probe:mmio_read']:.1f}")
+    mmio = micro["probe:mmio_read"]
+    row("MMIO read (UART LSR, lab 9 path)", f"{mmio:.1f}", f"<= {TARGET_MMIO}",
+        met(mmio, TARGET_MMIO))
     row("G-stage fault, page mapped on demand", f"{fault['probe:fault_map']:.1f}", "",
         "bench_run(); gstage_map + hfence.gvma")
     row("G-stage fault, load skipped", f"{fault['probe:fault_skip']:.1f}", "", "bench_run()")

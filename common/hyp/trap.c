@@ -1,5 +1,6 @@
-// trap.c: the hypervisor's own traps, the expected-trap guard, and the
-// decoded register dump that every unhandled trap ends in.
+// trap.c: the hypervisor's own traps (one under the expected-trap guard,
+// inline in cpu.h, becomes a record), and the decoded register dump that
+// every unhandled trap ends in.
 #include "hyp.h"
 
 _Static_assert(offsetof(struct trapframe, sepc) == TF_SEPC, "TF_SEPC");
@@ -15,24 +16,6 @@ _Static_assert(offsetof(struct cpu, scratch) == CPU_SCRATCH, "CPU_SCRATCH");
 _Static_assert(offsetof(struct cpu, self) == CPU_HYP_TP, "CPU_HYP_TP");
 
 extern int rt_has_h;
-
-void trap_expect_begin(void)
-{
-	struct cpu *c = mycpu();
-	c->trap_happened = 0;
-	c->trap_expected = 1;
-	asm volatile("" ::: "memory");
-}
-
-int trap_expect_end(struct trap_record *rec)
-{
-	struct cpu *c = mycpu();
-	asm volatile("" ::: "memory");
-	c->trap_expected = 0;
-	if (c->trap_happened && rec)
-		*rec = c->trap_rec;
-	return c->trap_happened;
-}
 
 // Length of the hypervisor's own instruction at pc (ISA vol. I 1.5: the two
 // low bits are 11 for a 32-bit instruction).

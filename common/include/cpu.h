@@ -36,6 +36,29 @@ static inline struct cpu *mycpu(void)
 	return c;
 }
 
+// The expected-trap guard (trap.h). While trap_expected is set, hyp_trap()
+// records a trap in trap_rec, sets trap_happened and skips the faulting
+// instruction. The compiler barriers keep the guarded access between the
+// two calls, and trap_happened is read after it (the trap writes it).
+static inline void trap_expect_begin(void)
+{
+	struct cpu *c = mycpu();
+	c->trap_happened = 0;
+	c->trap_expected = 1;
+	asm volatile("" ::: "memory");
+}
+
+// Returns 1 and fills *rec (if not NULL) when a trap happened since _begin.
+static inline int trap_expect_end(struct trap_record *rec)
+{
+	struct cpu *c = mycpu();
+	asm volatile("" ::: "memory");
+	c->trap_expected = 0;
+	if (c->trap_happened && rec)
+		*rec = c->trap_rec;
+	return c->trap_happened;
+}
+
 void cpu_init(ulong hartid);
 // The stacks the hypervisor's code runs on (entry.S, cpu.c), and what
 // hyp_trapvec does when a trap finds sp on none of them (trap.c).

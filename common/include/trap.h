@@ -64,9 +64,10 @@ int hyp_irq(struct trapframe *tf);
 struct trap_record {
 	ulong scause, stval, htval, htinst;
 };
-void trap_expect_begin(void);
-// Returns 1 and fills *rec (if not NULL) when a trap happened since _begin.
-int trap_expect_end(struct trap_record *rec);
+// trap_expect_begin() arms it; trap_expect_end(rec) disarms it, returns 1
+// and fills *rec (if not NULL) when a trap happened since _begin. Both are
+// static inline in cpu.h (they touch this hart's struct cpu): every
+// guest-page fault runs them once, to read the guest's instruction.
 
 // Decoding for people.
 const char *cause_name(ulong scause);

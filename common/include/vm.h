@@ -74,11 +74,10 @@ struct vm_ops {
 };
 
 struct vm {
-	// vCPUs (lab 8).
+	// vCPUs (lab 8); the vCPUs themselves are last (below).
 	struct spinlock lock;            // every vCPU's hsm_state, start_*
 	int   nvcpus;
 	ulong hart_base;                 // guest hart id of vCPU 0; vCPU i is base + i
-	struct vcpu vcpus[VM_MAX_VCPUS];
 
 	// Memory (lab 5): [ram_gpa, ram_gpa + ram_size) is host memory at
 	// ram_hva, mapped RWX in the G-stage root, tagged with vmid.
@@ -108,6 +107,11 @@ struct vm {
 	volatile int failed;             // ... because of a failure (the first stop decides)
 	struct vm_exit_system_down down_how;   // the guest's SRST, if that ended it
 	ulong   exits[EXIT_REASON_COUNT];      // exits seen, per reason (all vCPUs)
+
+	// Last, so that every field above stays within the 12-bit offset of
+	// one load or addi from vm (the exit path reaches dev_lock, bus, down
+	// and exits in one instruction, not three).
+	struct vcpu vcpus[VM_MAX_VCPUS];
 };
 
 // The vCPU with guest hart id `hartid`, or NULL if the VM has none.

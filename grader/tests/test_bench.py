@@ -1,11 +1,25 @@
-"""The issue's hypercall target inside make test (docs/bench.md).
+"""The issue's instruction-count targets inside make test (docs/bench.md).
 
-`make bench` is instructor-side and slow to read; this keeps its one exact
-figure from regressing: under -icount the reference hypervisor answers a
-null hypercall through lab 10's vmm_run() in at most bench.TARGET_ECALL
-instructions (the fast path), and the same call with the fast path off
-costs more (so the fast path is really what was measured). Two icount runs
-of the bench image, about 1 s. Instructors only: skipped where
+`make bench` is instructor-side and slow to read; this keeps its exact
+figures from regressing. Under -icount (single hart, exact) the reference
+hypervisor must stay within:
+
+- a null hypercall through lab 10's vmm_run(), answered on the fast path:
+  at most bench.TARGET_ECALL (100) instructions, the issue's target (met);
+- the same call with the fast path off, a full exit (lab 4 switch, lab 6
+  decode, lab 7 dispatch, the kit's run loop), and a read of the emulated
+  UART's LSR (lab 9's MMIO path under vmm_run()): the issue's targets
+  (bench.TARGET_FULL_EXIT 250, TARGET_MMIO 400) are NOT met today (257 and
+  460, docs/bench.md; make bench prints them as MISSED). These tests hold
+  the figures at what the reference does now (bench.RECORDED_*), so that a
+  change that costs more fails, and say how far the target still is.
+
+Each failure says what was measured against which bound. The figures come
+from grader/bench.py's own build and run functions: two icount runs of the
+bench image (scenarios micro and slow), a few seconds with the image built.
+The runs go through the grader's sandbox (bench.run_bench ->
+grade.sandboxed_qemu), and what runs is the reference hypervisor from
+solutions/: trusted code, no student's. Instructors only: skipped where
 solutions/bench (and grader/bench.py) are absent, as in the handout.
 
 NativeTreeTest: the device tree of make bench's native runs is the guest's
@@ -29,7 +43,7 @@ TOOLS = ("qemu-system-riscv64", "make")
 @unittest.skipUnless(HAVE_BENCH, "instructors' test: needs solutions/bench")
 @unittest.skipUnless(all(shutil.which(t) for t in TOOLS),
                      f"needs {', '.join(TOOLS)} (make setup)")
-class HypercallTargetTest(unittest.TestCase):
+class InstructionTargetTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         from grader import bench     # instructor-only module: not in the handout
@@ -38,25 +52,49 @@ class HypercallTargetTest(unittest.TestCase):
             bench.build()
         except SystemExit as e:
             raise AssertionError(f"building the bench image failed: {e}") from None
+        cls.facts = {}      # scenario -> its FACTs: each runs once
 
     def probe(self, scenario, name):
-        try:
-            facts = self.bench.run_bench(scenario)
-        except SystemExit as e:
-            self.fail(f"bench scenario {scenario}: {e}")
+        """Instructions per round trip of probe `name` (one run per scenario)."""
+        if scenario not in self.facts:
+            try:
+                self.facts[scenario] = self.bench.run_bench(scenario)
+            except SystemExit as e:
+                self.fail(f"bench scenario {scenario}: {e}")
         key = f"probe:{name}"
-        self.assertIn(key, facts, f"scenario {scenario} printed no FACT for {name}")
-        return self.bench.per_op(facts[key])
+        self.assertIn(key, self.facts[scenario], f"scenario {scenario} printed no FACT for {name}")
+        return self.bench.per_op(self.facts[scenario][key])
+
+    def assert_target(self, what, measured, target):
+        self.assertLessEqual(measured, target,
+                             f"{what}: measured {measured:g} instructions, target <= {target} "
+                             f"({measured - target:+g}); make bench shows where they go")
 
     def test_fast_path_meets_target(self):
         fast = self.probe("micro", "ecall")
         slow = self.probe("slow", "ecall_slow")
-        self.assertLessEqual(fast, self.bench.TARGET_ECALL,
-                             f"null hypercall costs {fast} instructions under vmm_run(); "
-                             f"the target is {self.bench.TARGET_ECALL} (make bench explains)")
+        self.assert_target("null hypercall, fast path (vmm_run())", fast, self.bench.TARGET_ECALL)
         self.assertGreater(slow, fast + 100,
                            f"with the fast path off the hypercall costs {slow}, with it {fast}: "
                            "the fast path does not seem to be taken")
+
+    def assert_recorded(self, what, measured, recorded, target):
+        """Not above what the reference does now; the issue's target is
+        printed alongside, never claimed."""
+        self.assertLessEqual(measured, recorded,
+                             f"{what}: measured {measured:g} instructions, more than the "
+                             f"{recorded} recorded in docs/bench.md (the target, {target}, "
+                             "is missed already); make bench shows where they go")
+
+    def test_full_exit_not_above_recorded(self):
+        self.assert_recorded("null hypercall, fast path off (a full exit under vmm_run())",
+                             self.probe("slow", "ecall_slow"), self.bench.RECORDED_FULL_EXIT,
+                             self.bench.TARGET_FULL_EXIT)
+
+    def test_mmio_read_not_above_recorded(self):
+        self.assert_recorded("MMIO read of the UART's LSR (lab 9 path under vmm_run())",
+                             self.probe("micro", "mmio_read"), self.bench.RECORDED_MMIO,
+                             self.bench.TARGET_MMIO)
 
     def test_switch_symbols(self):
         sw = self.bench.switch_static()

@@ -36,29 +36,27 @@ vcpu_switch_to_guest:
 	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11
 	sd	s\n, VCPU_HYP + (4 + \n)*8(a0)
 	.endr
-	csrr	t0, sstatus
-	sd	t0, VCPU_HYP_SSTATUS(a0)
-	csrr	t0, hstatus
-	sd	t0, VCPU_HYP_HSTATUS(a0)
-	csrr	t0, stvec
-	sd	t0, VCPU_HYP_STVEC(a0)
-	csrr	t0, sscratch
-	sd	t0, VCPU_HYP_SSCRATCH(a0)
 
-	# Where the guest resumes, and in which mode (SPP, SPV/SPVP). Writing
-	# the guest's sstatus also clears SIE (it is 0 in v->sstatus) before
-	# stvec changes below: no HS interrupt can reach the exit vector while
-	# the hypervisor's own registers are still live.
+	# Where the guest resumes, and in which mode (SPP, SPV/SPVP). Each
+	# CSR the switch borrows is swapped with csrrw, which reads the
+	# hypervisor's value and writes the guest's in one instruction.
+	# Writing the guest's sstatus also clears SIE (it is 0 in
+	# v->sstatus) before stvec changes below: no HS interrupt can reach
+	# the exit vector while the hypervisor's own registers are still live.
 	ld	t0, VCPU_SEPC(a0)
 	csrw	sepc, t0
-	ld	t0, VCPU_SSTATUS(a0)
-	csrw	sstatus, t0
-	ld	t0, VCPU_HSTATUS(a0)
-	csrw	hstatus, t0
+	ld	t1, VCPU_SSTATUS(a0)
+	csrrw	t0, sstatus, t1
+	sd	t0, VCPU_HYP_SSTATUS(a0)
+	ld	t1, VCPU_HSTATUS(a0)
+	csrrw	t0, hstatus, t1
+	sd	t0, VCPU_HYP_HSTATUS(a0)
 	# The next trap from the guest comes to us, with sscratch = v.
-	la	t0, vcpu_exit_vector
-	csrw	stvec, t0
-	csrw	sscratch, a0
+	la	t1, vcpu_exit_vector
+	csrrw	t0, stvec, t1
+	sd	t0, VCPU_HYP_STVEC(a0)
+	csrrw	t0, sscratch, a0
+	sd	t0, VCPU_HYP_SSCRATCH(a0)
 
 	# Guest GPRs; a0 last because it is the base.
 	.irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
@@ -79,15 +77,19 @@ vcpu_exit_vector:
 	csrr	t0, sscratch
 	sd	t0, VCPU_GPRS + 10*8(a0)
 
-	# The fast path: a guest ecall, and a VMM that handles some in place.
+	# The cause, saved here once for both paths (the full exit does not
+	# read it again). The fast path: a guest ecall, and a VMM that
+	# handles some in place.
 	csrr	t0, scause
+	sd	t0, VCPU_TRAP_SCAUSE(a0)
 	li	t1, CAUSE_VIRTUAL_SUPERVISOR_ECALL
 	bne	t0, t1, vcpu_exit_full
 	ld	t1, VCPU_FAST_ECALL(a0)
-	beqz	t1, vcpu_exit_full
+	beqz	t1, vcpu_exit_ecall
 	# Call it as C, on the hypervisor's stack and with its tp (struct
 	# cpu). gp, s0-s11 still hold guest values: the callee preserves them
-	# (and the kit's C never uses gp: it links with --no-relax). sscratch
+	# (and the kit's C never uses gp: no linker script defines
+	# __global_pointer$, so nothing is relaxed to gp-relative). sscratch
 	# = v again, for the next exit, and to find v after the call. SIE is 0
 	# (the trap cleared it), so no HS interrupt arrives meanwhile. A trap
 	# in the handler itself would come back here as a strange exit of the
@@ -100,7 +102,7 @@ vcpu_exit_vector:
 	jalr	t1
 	mv	t0, a0
 	csrr	a0, sscratch
-	beqz	t0, vcpu_exit_full          # not one it handles: the full exit
+	beqz	t0, vcpu_exit_ecall         # not one it handles: the full exit
 	# Handled: resume after the ecall (it has no compressed form).
 	csrr	t0, sepc
 	addi	t0, t0, 4
@@ -111,7 +113,23 @@ vcpu_exit_vector:
 	ld	a0, VCPU_GPRS + 10*8(a0)
 	sret
 
+	# The full exit of an ecall. Its trap values are 0 by the spec (stval:
+	# Priv. 4.1.9, "for other traps"; htval: 8.2.8; htinst: 8.6.3 allows
+	# a transformed instruction only for the memory traps): stored, not read.
+vcpu_exit_ecall:
+	sd	zero, VCPU_TRAP_STVAL(a0)
+	sd	zero, VCPU_TRAP_HTVAL(a0)
+	sd	zero, VCPU_TRAP_HTINST(a0)
+	j	.Lexit_rest
+
 vcpu_exit_full:
+	csrr	t0, stval
+	sd	t0, VCPU_TRAP_STVAL(a0)
+	csrr	t0, htval
+	sd	t0, VCPU_TRAP_HTVAL(a0)
+	csrr	t0, htinst
+	sd	t0, VCPU_TRAP_HTINST(a0)
+.Lexit_rest:
 	# The rest of the guest's registers: gp, s0-s11. (sp and tp are saved
 	# already; after a declined fast call they hold the hypervisor's.)
 	.irp n, 3,8,9,18,19,20,21,22,23,24,25,26,27
@@ -120,33 +138,25 @@ vcpu_exit_full:
 
 	csrr	t0, sepc
 	sd	t0, VCPU_SEPC(a0)
-	csrr	t0, sstatus
-	sd	t0, VCPU_SSTATUS(a0)
-	csrr	t0, hstatus
-	sd	t0, VCPU_HSTATUS(a0)
-	csrr	t0, scause
-	sd	t0, VCPU_TRAP_SCAUSE(a0)
-	csrr	t0, stval
-	sd	t0, VCPU_TRAP_STVAL(a0)
-	csrr	t0, htval
-	sd	t0, VCPU_TRAP_HTVAL(a0)
-	csrr	t0, htinst
-	sd	t0, VCPU_TRAP_HTINST(a0)
 
 	# Back to the hypervisor. Its hstatus has SPV = 0, so a later trap in
 	# HS is not mistaken for a guest trap (docs/qemu-facts.md: OpenSBI redirects
-	# illegal-instruction traps without touching SPV). sstatus goes last:
-	# it may set SIE again, and an interrupt taken then (the one that
-	# caused this exit may still be pending) must find the hypervisor's
-	# stvec, not this vector.
+	# illegal-instruction traps without touching SPV). hstatus and sstatus
+	# are swapped: the guest's values (SPV, SPP as the trap left them) go
+	# to v, the hypervisor's come back. sstatus goes last: it may set SIE
+	# again, and an interrupt taken then (the one that caused this exit
+	# may still be pending) must find the hypervisor's stvec, not this
+	# vector.
 	ld	t0, VCPU_HYP_STVEC(a0)
 	csrw	stvec, t0
 	ld	t0, VCPU_HYP_SSCRATCH(a0)
 	csrw	sscratch, t0
-	ld	t0, VCPU_HYP_HSTATUS(a0)
-	csrw	hstatus, t0
-	ld	t0, VCPU_HYP_SSTATUS(a0)
-	csrw	sstatus, t0
+	ld	t1, VCPU_HYP_HSTATUS(a0)
+	csrrw	t0, hstatus, t1
+	sd	t0, VCPU_HSTATUS(a0)
+	ld	t1, VCPU_HYP_SSTATUS(a0)
+	csrrw	t0, sstatus, t1
+	sd	t0, VCPU_SSTATUS(a0)
 	ld	ra, VCPU_HYP + 0*8(a0)
 	ld	sp, VCPU_HYP + 1*8(a0)
 	ld	gp, VCPU_HYP + 2*8(a0)

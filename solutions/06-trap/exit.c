@@ -154,19 +154,22 @@ enum vm_exit_reason vm_exit_decode(struct vcpu *v, struct vm_exit *e)
 	exit_handler_fn *handler = NULL;
 
 	// Only what the reason owns is written (vmexit.h): a blanket clear of
-	// the whole record would cost more than most exits' own work.
-	e->reason = EXIT_UNKNOWN;
+	// the whole record would cost more than most exits' own work. Every
+	// handler, exit_unknown too, writes e->reason itself.
 	e->scause = cause;
 	e->pc = v->sepc;
-	if (!(cause & CAUSE_INTERRUPT)) {         // an exception: the code is the cause
-		if (cause < ARRAY_SIZE(exception_handlers))
-			handler = exception_handlers[cause];
-	} else {
+	// One unsigned compare finds an exception with a handler slot: an
+	// interrupt's cause has bit 63 set, far past the table's end.
+	if (cause < ARRAY_SIZE(exception_handlers)) {
+		handler = exception_handlers[cause];
+	} else if (cause & CAUSE_INTERRUPT) {
 		ulong code = cause & ~CAUSE_INTERRUPT;
 		if (code < ARRAY_SIZE(interrupt_handlers))
 			handler = interrupt_handlers[code];
 	}
-	return (handler ? handler : exit_unknown)(v, e);
+	if (!handler)
+		return exit_unknown(v, e);
+	return handler(v, e);
 }
 
 void vcpu_dump(const struct vcpu *v, const char *why)

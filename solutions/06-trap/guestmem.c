@@ -118,33 +118,35 @@ static int insn_from_htinst(ulong htinst, struct guest_insn *insn)
 
 // HLVX (Priv. 8.3.1) needs execute permission, not read, in both stages,
 // exactly like the guest's own fetch. One guard for the whole read: when
-// the first load faults, lo stays 0 (a 16-bit pattern) and there is no
-// second one. A 4-byte aligned word never crosses a page, so there one
-// HLVX.WU reads both halves (the second may be the next instruction: it is
-// on the same page, which the guest just fetched from); elsewhere the
-// second half may be on another page and is read only when needed.
+// the first load faults, the word stays 0 and there is no second one. A
+// 4-byte aligned word never crosses a page, so there one HLVX.WU reads
+// the whole instruction (for a 16-bit one, the next instruction's half
+// comes along: it is on the same page, which the guest just fetched
+// from); elsewhere the second half may be on another page and is read
+// only when needed.
 int guest_fetch_insn(const struct vcpu *v, struct guest_insn *insn)
 {
 	if (v->trap.htinst)
 		return insn_from_htinst(v->trap.htinst, insn);
-	ulong pc = v->sepc, lo = 0, hi = 0;
+	ulong pc = v->sepc, word = 0, hi = 0;
 	ulong old = spvp_set(v->hstatus);
 	trap_expect_begin();
 	if (!(pc & 3)) {
-		H_LOAD("hlvx.wu", pc, lo);
-		hi = lo >> 16;
-		lo &= 0xffff;
+		H_LOAD("hlvx.wu", pc, word);
 	} else {
-		H_LOAD("hlvx.hu", pc, lo);
-		if (INSN_IS_32BIT(lo))
+		H_LOAD("hlvx.hu", pc, word);
+		if (INSN_IS_32BIT(word)) {
 			H_LOAD("hlvx.hu", pc + 2, hi);
+			word |= hi << 16;
+		}
 	}
 	int faulted = trap_expect_end(NULL);
 	csr_write(hstatus, old);
 	if (faulted)
 		return GUEST_EFAULT;
-	insn->bits = INSN_IS_32BIT(lo) ? (u32)(hi << 16 | lo) : (u32)lo;
-	insn->len = INSN_IS_32BIT(lo) ? 4 : 2;
+	int is32 = INSN_IS_32BIT(word);
+	insn->bits = is32 ? (u32)word : (u16)word;
+	insn->len = is32 ? 4 : 2;
 	insn->source = INSN_FROM_MEMORY;
 	return GUEST_OK;
 }

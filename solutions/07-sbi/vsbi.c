@@ -26,8 +26,11 @@ static int owns(const struct vsbi_ext *ext, ulong eid)
 // Calls come in runs (a kernel's timer, its IPIs, an early console's
 // putchars): the extension found last is tried first. Any hart may replace
 // it; a pointer is read and written in one piece, so every hart sees one
-// extension or another, never half of one.
-static const struct vsbi_ext *last_found;
+// extension or another, never half of one. It is never NULL: it starts at
+// an extension that owns no EID (eid_min > eid_max), so the lookup needs
+// no NULL test.
+static const struct vsbi_ext owns_nothing = { .name = "none", .eid_min = 1, .eid_max = 0 };
+static const struct vsbi_ext *last_found = &owns_nothing;
 
 static __attribute__((noinline)) const struct vsbi_ext *find_in_table(ulong eid)
 {
@@ -44,7 +47,7 @@ static __attribute__((noinline)) const struct vsbi_ext *find_in_table(ulong eid)
 static inline __attribute__((always_inline)) const struct vsbi_ext *find_ext(ulong eid)
 {
 	const struct vsbi_ext *hit = __atomic_load_n(&last_found, __ATOMIC_RELAXED);
-	return hit && owns(hit, eid) ? hit : find_in_table(eid);
+	return owns(hit, eid) ? hit : find_in_table(eid);
 }
 
 const struct vsbi_ext *vsbi_find_ext(ulong eid)
@@ -60,16 +63,12 @@ const struct vsbi_ext *vsbi_find_ext(ulong eid)
 enum vm_exit_reason vsbi_handle_exit(struct vcpu *v, struct vm_exit *e)
 {
 	struct vsbi_call call;
-	if (e->reason == EXIT_HYPERCALL) {
-		call.eid = SBI_EXT_RVHLAB_HYPERCALL;
-		call.fid = e->hypercall.nr;
-	} else if (e->reason == EXIT_SBI_CALL) {
-		call.eid = e->sbi.eid;
-		call.fid = e->sbi.fid;
-	} else {
+	if (e->reason == EXIT_HYPERCALL)
+		call = (struct vsbi_call){ SBI_EXT_RVHLAB_HYPERCALL, e->hypercall.nr, &v->gprs[REG_A0] };
+	else if (e->reason == EXIT_SBI_CALL)
+		call = (struct vsbi_call){ e->sbi.eid, e->sbi.fid, &v->gprs[REG_A0] };
+	else
 		return e->reason;
-	}
-	call.args = &v->gprs[REG_A0];
 	// The handler may turn the exit into another one; by default the
 	// call is complete and the guest continues after its ecall.
 	e->reason = EXIT_NOTHING;

@@ -185,11 +185,13 @@ int insn_decode_mem(const struct guest_insn *insn, struct insn_mem *m)
 	return rc;
 }
 
+// The width's bits moved to the top, then back down: an arithmetic shift
+// copies the sign bit on the way, a logical one zeros.
 ulong mmio_extend(ulong raw, u8 width, u8 sign_extend)
 {
-	int nbits = width * 8;
-	if (nbits >= 64)
+	if (width >= sizeof(ulong))
 		return raw;
-	ulong low = raw & ((1UL << nbits) - 1);
-	return sign_extend ? (ulong)sext(low, nbits) : low;
+	int shift = 64 - width * 8;
+	raw <<= shift;
+	return sign_extend ? (ulong)((long)raw >> shift) : raw >> shift;
 }

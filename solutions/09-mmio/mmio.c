@@ -30,15 +30,23 @@ int mmio_register(struct mmio_bus *bus, struct mmio_device *dev)
 	return MMIO_OK;
 }
 
-struct mmio_device *mmio_find(const struct mmio_bus *bus, ulong gpa, u8 width)
+// Inlined into mmio_handle_fault(), where every device access looks.
+static inline struct mmio_device *find(const struct mmio_bus *bus, ulong gpa, u8 width)
 {
 	for (int i = 0; i < bus->count; i++) {
 		struct mmio_device *d = bus->devs[i];
-		// gpa - base < size and the last byte too, without overflow.
-		if (gpa >= d->base && gpa - d->base < d->size && width <= d->size - (gpa - d->base))
+		// gpa - base < size (below base, the difference wraps to a huge
+		// number) and the last byte too, without overflow.
+		ulong off = gpa - d->base;
+		if (off < d->size && width <= d->size - off)
 			return d;
 	}
 	return NULL;
+}
+
+struct mmio_device *mmio_find(const struct mmio_bus *bus, ulong gpa, u8 width)
+{
+	return find(bus, gpa, width);
 }
 
 // ---------------------------------------------------------------- refusing
@@ -87,10 +95,12 @@ static ulong refusal_cause(const struct vm_exit_page_fault *pf, const struct ins
 }
 
 // A device access that cannot be emulated: what a bus error does on real
-// hardware, an access fault, reported at the address the guest used.
-static enum mmio_result refuse(struct vcpu *v, const struct vm_exit_page_fault *pf,
-			       const struct insn_mem *m, const char *why)
+// hardware, an access fault, reported at the address the guest used. Out
+// of line: the emulation's own frame stays small.
+static __attribute__((noinline)) enum mmio_result refuse(struct vcpu *v, const struct vm_exit *e,
+							 const struct insn_mem *m, const char *why)
 {
+	const struct vm_exit_page_fault *pf = &e->page_fault;
 	printf("mmio: pc 0x%lx gpa 0x%lx insn 0x%x: %s: access fault injected\n", v->sepc,
 	       pf->gpa, pf->insn.bits, why);
 	mmio_inject_access_fault(v, refusal_cause(pf, m), pf->gva);
@@ -104,7 +114,7 @@ static enum mmio_result do_read(struct vcpu *v, struct mmio_device *d, const str
 {
 	ulong gpa = e->page_fault.gpa, raw = 0;     // e's union is rewritten below
 	if (d->read(d, gpa - d->base, m->width, &raw) != MMIO_OK)
-		return refuse(v, &e->page_fault, m, d->name);
+		return refuse(v, e, m, d->name);
 	e->reason = EXIT_MMIO_READ;
 	e->mmio_read = (struct vm_exit_mmio_read){ gpa, m->width, m->reg, m->sign_extend };
 	if (m->reg != 0)                       // x0 is hardwired to zero
@@ -119,7 +129,7 @@ static enum mmio_result do_write(struct vcpu *v, struct mmio_device *d, const st
 	ulong gpa = e->page_fault.gpa;             // e's union is rewritten below
 	ulong data = mmio_extend(v->gprs[m->reg], m->width, 0);   // gprs[0] is 0
 	if (d->write(d, gpa - d->base, m->width, data) != MMIO_OK)
-		return refuse(v, &e->page_fault, m, d->name);
+		return refuse(v, e, m, d->name);
 	e->reason = EXIT_MMIO_WRITE;
 	e->mmio_write = (struct vm_exit_mmio_write){ gpa, m->width, data };
 	v->sepc += m->len;
@@ -128,18 +138,17 @@ static enum mmio_result do_write(struct vcpu *v, struct mmio_device *d, const st
 
 enum mmio_result mmio_handle_fault(struct mmio_bus *bus, struct vcpu *v, struct vm_exit *e)
 {
-	const struct vm_exit_page_fault *pf = &e->page_fault;
 	struct insn_mem m;
-	if (e->reason != EXIT_NESTED_PAGE_FAULT || pf->access == GUEST_ACCESS_EXEC)
+	if (e->reason != EXIT_NESTED_PAGE_FAULT || e->page_fault.access == GUEST_ACCESS_EXEC)
 		return MMIO_UNHANDLED;
-	if (pf->insn.len == 0)
-		return refuse(v, pf, NULL, "the instruction could not be read");
-	if (insn_decode_mem(&pf->insn, &m) != 0)
-		return refuse(v, pf, &m, class_names[m.cls]);
-	if (pf->gpa & (m.width - 1))
-		return refuse(v, pf, &m, "misaligned");
-	struct mmio_device *d = mmio_find(bus, pf->gpa, m.width);
+	if (e->page_fault.insn.len == 0)
+		return refuse(v, e, NULL, "the instruction could not be read");
+	if (insn_decode_mem(&e->page_fault.insn, &m) != 0)
+		return refuse(v, e, &m, class_names[m.cls]);
+	if (e->page_fault.gpa & (m.width - 1))
+		return refuse(v, e, &m, "misaligned");
+	struct mmio_device *d = find(bus, e->page_fault.gpa, m.width);
 	if (!d)
-		return refuse(v, pf, &m, "no device at this address");
+		return refuse(v, e, &m, "no device at this address");
 	return m.cls == INSN_MEM_LOAD ? do_read(v, d, &m, e) : do_write(v, d, &m, e);
 }

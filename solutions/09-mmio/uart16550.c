@@ -50,22 +50,30 @@ static u8 uart_rbr(struct uart16550 *u)
 	return c;
 }
 
+// Every register but LSR, as read.
+static u8 uart_reg(struct uart16550 *u, ulong offset)
+{
+	int dlab = u->lcr & UART_LCR_DLAB;
+	switch (offset) {
+	case UART_RBR: return dlab ? u->dll : uart_rbr(u);
+	case UART_IER: return dlab ? u->dlm : u->ier;
+	case UART_IIR: return u->iir | (u->fcr & UART_FCR_ENABLE ? UART_IIR_FIFO : 0);
+	case UART_LCR: return u->lcr;
+	case UART_MCR: return u->mcr;
+	case UART_SCR: return u->scr;
+	default:       return 0;          // MSR: no modem lines
+	}
+}
+
 static int uart_read(struct mmio_device *dev, ulong offset, u8 width, ulong *value)
 {
 	struct uart16550 *u = dev->priv;
-	int dlab = u->lcr & UART_LCR_DLAB, rx = u->rx;
+	int rx = u->rx;
 	if (width != 1 || offset >= UART_NREGS)
 		return MMIO_ERR;
-	switch (offset) {
-	case UART_RBR: *value = dlab ? u->dll : uart_rbr(u); break;
-	case UART_IER: *value = dlab ? u->dlm : u->ier; break;
-	case UART_IIR: *value = u->iir | (u->fcr & UART_FCR_ENABLE ? UART_IIR_FIFO : 0); break;
-	case UART_LCR: *value = u->lcr; break;
-	case UART_MCR: *value = u->mcr; break;
-	case UART_LSR: *value = uart_lsr(u); break;
-	case UART_MSR: *value = 0; break;
-	case UART_SCR: *value = u->scr; break;
-	}
+	// LSR first: a driver reads it before every byte it sends (THRE) and
+	// whenever it polls for input, far more often than anything else.
+	*value = offset == UART_LSR ? uart_lsr(u) : uart_reg(u, offset);
 	// An RBR read may have emptied the receiver, an LSR read filled it;
 	// with RDI enabled and nothing received, uart_update() looks for input
 	// again. Otherwise IIR and the line are what the last update left.
