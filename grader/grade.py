@@ -228,7 +228,9 @@ def run_test(test, kernel, variant, logdir, root=None):
     if parsed.suspicious:
         out.note = (out.note + "; " if out.note else "") + \
             f"{len(parsed.suspicious)} result line(s) without this run's nonce ignored"
-    if not out.passed and not run.error:
+    # Not after Ctrl-C: the diagnosis starts sandboxed tools, and the
+    # grader's exit waits for this thread.
+    if not out.passed and not run.error and not qemu.stopping():
         out.diagnosis = diagnosis(test, kernel, root or kit_of(kernel), run, parsed)
     out.log = write_log(logdir, test, cmd, run, out)
     return out

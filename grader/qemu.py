@@ -75,6 +75,11 @@ def kill_all():
             pass
 
 
+def stopping():
+    """True once kill_all() has run: the grader is on its way out."""
+    return _stopping
+
+
 def start_tracked(cmd, **popen_args):
     """Popen in a new session, remembered for kill_all() (builds use it too).
     None when the grader is stopping. The caller must untrack() it."""
