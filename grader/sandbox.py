@@ -500,8 +500,11 @@ def _remove_ipc(uid):
         ids = [r[head[1]] for r in rows
                if str(uid) in (r.get("uid"), r.get("cuid")) and head[1] in r]
         for i in ids:
+            # As the owner: IPC_RMID wants the owner or CAP_SYS_ADMIN, which
+            # root in a container lacks (podman's and Docker's defaults).
             subprocess.run(["ipcrm", flag, i], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, check=False)
+                           stderr=subprocess.DEVNULL, check=False, user=uid,
+                           extra_groups=[])
 
 
 def _paths_in(argv, bound):
