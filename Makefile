@@ -139,6 +139,12 @@ HYP_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HYP_SRCS)) $(HYP_OBJS_EXTRA)
 # build before compiling; the grader's builds set COMPDB= to leave it alone.
 COMPDB ?= build/compile_commands.json
 
+# Objects depend on the flags they were built with, not only on their
+# sources: FLAGS_FILE holds the compilers and flags of the last build and
+# is rewritten (its time moves) only when they change (its rule is below,
+# once every flag is known), so a changed Makefile or EXTRA_CFLAGS rebuilds.
+FLAGS_FILE := $(BUILD)/flags.txt
+
 .PHONY: build check-lab compdb
 build: check-lab $(if $(COMPDB),compdb) $(KERNEL)
 
@@ -146,24 +152,24 @@ check-lab:
 	@if [ -z "$(LABDIR)" ]; then echo "make: no lab $(LAB) (labs: $(ALL_LABS))" >&2; exit 2; fi
 	@if [ -z "$(CROSS_COMPILE)" ]; then echo "make: no RISC-V cross compiler found; run 'make setup' or set CROSS_COMPILE" >&2; exit 2; fi
 
-$(BUILD)/obj/%.c.o: %.c
+$(BUILD)/obj/%.c.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(say) "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
-$(BUILD)/obj/%.S.o: %.S
+$(BUILD)/obj/%.S.o: %.S $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(say) "  AS      $<"
 	$(Q)$(CC) $(ASFLAGS) $(DEPFLAGS) -c $< -o $@
-$(BUILD)/guest-obj/%.c.o: %.c
+$(BUILD)/guest-obj/%.c.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(say) "  CC      $< (guest)"
 	$(Q)$(CC) $(CFLAGS) -DGUEST $(DEPFLAGS) -c $< -o $@
-$(BUILD)/guest-obj/%.S.o: %.S
+$(BUILD)/guest-obj/%.S.o: %.S $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(say) "  AS      $< (guest)"
 	$(Q)$(CC) $(ASFLAGS) -DGUEST $(DEPFLAGS) -c $< -o $@
 
-$(GUEST_ELF): $(GUEST_OBJS) common/guest/guest.ld
+$(GUEST_ELF): $(GUEST_OBJS) common/guest/guest.ld $(FLAGS_FILE)
 	$(say) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -Wl,--defsym=GUEST_BASE=$(GUEST_BASE) -T common/guest/guest.ld \
 		-o $@ $(GUEST_OBJS) -lgcc
@@ -174,7 +180,7 @@ $(BUILD)/obj/guest_blob.o: common/hyp/guest_blob.S $(GUEST_BIN)
 	$(Q)$(CC) $(ASFLAGS) -DGUEST_BIN='"$(GUEST_BIN)"' -DGUEST_LOAD=$(GUEST_BASE) $(DEPFLAGS) \
 		-c $< -o $@
 
-$(KERNEL): $(HYP_OBJS) common/hyp/hyp.ld
+$(KERNEL): $(HYP_OBJS) common/hyp/hyp.ld $(FLAGS_FILE)
 	$(say) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -T common/hyp/hyp.ld -o $@ $(HYP_OBJS) -lgcc
 	$(say) "built $@ ($(VARIANT) files of $(LABS_UPTO))"
@@ -193,13 +199,25 @@ HOSTCC ?= cc
 HOST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -fno-builtin -Icommon/include \
 	-I$(LABDIR)/test
 HOST_MAIN := $(wildcard $(LABDIR)/test/host/*.c)
+
+# (FLAGS_FILE, above.) Its recipe runs whenever an object is wanted, and
+# writes the file only when the flags differ: make compares the objects
+# with the file's time after the recipe. Through the environment: the
+# flags hold quotes.
+$(FLAGS_FILE): export RVH_FLAGS := $(CC) $(CFLAGS) | $(ASFLAGS) | $(LDFLAGS) | \
+	$(HOSTCC) $(HOST_CFLAGS)
+.PHONY: FORCE
+FORCE:
+$(FLAGS_FILE): FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' "$$RVH_FLAGS" | cmp -s - $@ || printf '%s\n' "$$RVH_FLAGS" > $@
 ifneq ($(HOST_MAIN),)
 HOST_TEST := $(BUILD)/host-test
 HOST_SRCS := $(HOST_MAIN) $(addprefix $(LABDIR)/,$(HOST_TEST_SRCS)) \
 	$(addprefix $(call srcdir,$(LABNAME))/,$(HOST_STUDENT_SRCS))
 HOST_OBJS := $(patsubst %,$(BUILD)/host-obj/%.o,$(HOST_SRCS))
 build: $(HOST_TEST)
-$(BUILD)/host-obj/%.c.o: %.c
+$(BUILD)/host-obj/%.c.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(say) "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(DEPFLAGS) -c $< -o $@
