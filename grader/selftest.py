@@ -165,6 +165,14 @@ def check_skeletons(labs, skel, jobs, tally, verbose):
             tally.case(f"lab {o.lab.number} {o.lab.name}/{t.test.name}: zero", ok, got)
             if not ok or verbose:
                 report.print_test(t, skel.root, verbose)
+    scored = sorted({o.lab.number for o in outcomes for t in o.tests if t.score > 0})
+    if scored and skel.from_git:
+        # HEAD is the student's once they commit their work: then these are
+        # their points, not a kit's test that cannot fail.
+        print(f"  NOTE: skeletons of lab(s) {', '.join(map(str, scored))} scored points. If "
+              "your own work is committed in labs/, git's HEAD is not the kit's skeletons: "
+              "name the kit's commit you started from, make test "
+              "GRADEFLAGS='--skeletons-from REV' (git log --oneline -- labs/ lists them)")
 
 
 class _PerTestResult(unittest.TextTestResult):
