@@ -185,6 +185,16 @@ class NativeBootTest(unittest.TestCase):
         steps = [{"wait": linux.BANNER + r"[^\n]*" + linux.PROMPT, "send": cls.COMMANDS[0] + "\n"}]
         steps += [{"wait": linux.PROMPT, "send": c + "\n"} for c in cls.COMMANDS[1:]]
         cls.res = qemu.run(linux.native_cmd(smp=4), BOOT_TIMEOUT, steps=steps)
+        banner = re.search(linux.BANNER, cls.res.text)
+        if banner and int(banner.group(2)) < 4:
+            # Linux gives a secondary hart 1 s of guest time to come up
+            # (arch/riscv/kernel/smpboot.c), and without icount that is
+            # host time: on a loaded 2-core machine QEMU's vCPU thread can
+            # miss it. No student code runs here (QEMU, OpenSBI and the
+            # kit's Linux): once more, said.
+            _say("test_linux: a cpu missed Linux's 1 s to come online natively "
+                 "(host load); booting once more")
+            cls.res = qemu.run(linux.native_cmd(smp=4), BOOT_TIMEOUT, steps=steps)
         cls.text = cls.res.text
 
     def setUp(self):
