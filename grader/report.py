@@ -43,21 +43,16 @@ def make_qemu_command(test, params=None):
     hypervisor no image), make qemu for the others."""
     cpu = params["cpu"] if params and params.get("cpu") else test.cpu
     if test.guest:
-        image = test.guest.get("image", "")
-        cmd = f"make run GUEST={image}"
+        cmd = f"make run GUEST={test.guest.get('image', '')}"
         if test.guest.get("initrd"):
             cmd += f" INITRD={test.guest['initrd']}"
-        if test.smp != 1:
-            cmd += f" SMP={test.smp}"
-        if test.cpu != "rv64":
-            cmd += f" CPU={cpu}"
-        return cmd
-    cmd = f"make qemu LAB={test.lab.number} TEST={test.scenario}"
+    else:
+        cmd = f"make qemu LAB={test.lab.number} TEST={test.scenario}"
     if test.cpu != "rv64":
         cmd += f" CPU={cpu}"
     if test.smp != 1:
         cmd += f" SMP={test.smp}"
-    if test.mem != "128M":
+    if test.mem != ("512M" if test.guest else "128M"):     # each target's default
         cmd += f" MEM={test.mem}"
     return cmd
 

@@ -104,6 +104,27 @@ def kit_copy(dest, labs=("01-boot",), timeouts=None, solutions=True, warm=True):
     return dest
 
 
+def grade_edited(root, labs, files, tests, tag):
+    """In a fresh kit copy at root (labs: the lab folders it holds): each lab
+    of `files` gets its reference files in labs/, then `files[lab]`
+    ({name: source}) over them; grade only `tests[lab]` (test names) of
+    those labs as skeletons. The outcomes, one per lab, in files' order."""
+    from grader import grade
+    kit_copy(root, labs=labs)
+    for lab, edited in files.items():
+        for f in os.listdir(os.path.join(root, "solutions", lab)):
+            if f.endswith((".c", ".S")):
+                write(os.path.join(root, "labs", lab, f), solution(f"{lab}/{f}"))
+        for f, src in edited.items():
+            write(os.path.join(root, "labs", lab, f), src)
+    by_dir = {lab.dirname: lab for lab in labspec.load_labs(root)}
+    picked = []
+    for lab in files:
+        by_dir[lab].tests = [t for t in by_dir[lab].tests if t.name in tests[lab]]
+        picked.append(by_dir[lab])
+    return grade.grade(root, picked, "skel", 2, tag=tag)
+
+
 def run_grader(args, cwd=ROOT, timeout=300, env=None):
     """python3 -m grader ARGS in cwd; a CompletedProcess (text output)."""
     e = dict(os.environ)

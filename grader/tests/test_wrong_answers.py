@@ -23,7 +23,6 @@ every graded run does (the cases that matter come up whatever the seed:
 rand_* are never 0, seed_low1/2 never 4-aligned).
 """
 
-import os
 import time
 import unittest
 
@@ -91,25 +90,17 @@ def mutated(lab, name, edits):
 class WrongAnswersTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        from grader import grade, labspec
+        from grader import labspec
         cls.tmp = fakes.TempDir(prefix="grader-wrong-")
-        root = cls.tmp.path
         try:
-            kit.kit_copy(root, labs=labspec.lab_dirs())
-            for lab, (name, edits, _) in MUTANTS.items():
-                for f in os.listdir(os.path.join(root, "solutions", lab)):
-                    if f.endswith((".c", ".S")):
-                        kit.write(os.path.join(root, "labs", lab, f), kit.solution(f"{lab}/{f}"))
-                files = name if isinstance(name, dict) else {name: edits}
-                for f, e in files.items():
-                    kit.write(os.path.join(root, "labs", lab, f), mutated(lab, f, e))
-            labs = {lab.dirname: lab for lab in labspec.load_labs(root)}
-            picked = []
-            for lab, (_, _, tests) in MUTANTS.items():
-                labs[lab].tests = [t for t in labs[lab].tests if t.name in tests]
-                picked.append(labs[lab])
+            files, tests = {}, {}
+            for lab, (name, edits, names) in MUTANTS.items():
+                per_file = name if isinstance(name, dict) else {name: edits}
+                files[lab] = {f: mutated(lab, f, e) for f, e in per_file.items()}
+                tests[lab] = names
             t0 = time.monotonic()
-            cls.outcomes = grade.grade(root, picked, "skel", 2, tag="-wrong")
+            cls.outcomes = kit.grade_edited(cls.tmp.path, labspec.lab_dirs(), files, tests,
+                                            "-wrong")
             cls.took = time.monotonic() - t0
         except BaseException:
             cls.tmp.cleanup()
