@@ -30,7 +30,8 @@
 //
 // Locking: vm->lock protects every vCPU's HSM state (hsm_state,
 // start_entry, start_opaque). vm->dev_lock serializes the emulated devices
-// (several harts may touch the UART or the PLIC at once). Requests between
+// (several harts may touch the UART or the PLIC at once; with one vCPU only
+// one hart can, and the reference VMM takes no lock). Requests between
 // harts are single words changed with atomic operations (smp.h).
 #ifndef VM_H
 #define VM_H

@@ -46,6 +46,10 @@
 #include "guestmem.h"
 #include "vcpu.h"
 
+// The length of the ecall an EXIT_HYPERCALL or EXIT_SBI_CALL came from (see
+// above): after vm_exit_decode(), v->sepc == e->pc + VMEXIT_ECALL_LEN.
+#define VMEXIT_ECALL_LEN  4
+
 enum vm_exit_reason {
 	EXIT_UNKNOWN = 0,        // 0 so that a forgotten field reads as "unknown"
 	EXIT_NOTHING,

@@ -8,7 +8,8 @@
 # The guest's next trap lands on vcpu_exit_vector, with sscratch = v. It
 # saves all guest GPRs, sepc, sstatus, hstatus and the trap CSRs (scause,
 # stval, htval, htinst) into v, restores the hypervisor's state, and
-# returns from vcpu_switch_to_guest() as if it were an ordinary call.
+# returns from vcpu_switch_to_guest() as if it were an ordinary call, with
+# a0 = v (vcpu_run.c relies on that).
 # Offsets: VCPU_* in vcpu.h, checked against the struct at build time.
 #
 # Beyond lab 4: the fast path (docs/labs/04-switch.md, "The fast path").

@@ -62,13 +62,16 @@ const struct vsbi_ext *vsbi_find_ext(ulong eid)
 // handler, the registers are not (the dispatcher writes a0/a1 last).
 enum vm_exit_reason vsbi_handle_exit(struct vcpu *v, struct vm_exit *e)
 {
-	struct vsbi_call call;
-	if (e->reason == EXIT_HYPERCALL)
-		call = (struct vsbi_call){ SBI_EXT_RVHLAB_HYPERCALL, e->hypercall.nr, &v->gprs[REG_A0] };
-	else if (e->reason == EXIT_SBI_CALL)
-		call = (struct vsbi_call){ e->sbi.eid, e->sbi.fid, &v->gprs[REG_A0] };
-	else
+	struct vsbi_call call = { .args = &v->gprs[REG_A0] };
+	if (e->reason == EXIT_HYPERCALL) {
+		call.eid = SBI_EXT_RVHLAB_HYPERCALL;
+		call.fid = e->hypercall.nr;
+	} else if (e->reason == EXIT_SBI_CALL) {
+		call.eid = e->sbi.eid;
+		call.fid = e->sbi.fid;
+	} else {
 		return e->reason;
+	}
 	// The handler may turn the exit into another one; by default the
 	// call is complete and the guest continues after its ecall.
 	e->reason = EXIT_NOTHING;
@@ -81,13 +84,15 @@ enum vm_exit_reason vsbi_handle_exit(struct vcpu *v, struct vm_exit *e)
 		v->gprs[REG_A1] = 0;
 		return EXIT_NOTHING;
 	}
-	ulong value = 0, pc = v->sepc;
+	ulong value = 0;
 	long error = ext->handle(v, &call, &value, e);
 
 	// A handler that moved sepc sent the guest elsewhere (a redirected
 	// fault, a non-retentive suspend): the call did not return, and a0/a1
-	// are the handler's business.
-	if (v->sepc != pc)
+	// are the handler's business. The decoder left sepc just past the
+	// ecall (vmexit.h), and e->pc is outside the union a handler may
+	// overwrite: nothing needs to be kept across the call to tell.
+	if (v->sepc != e->pc + VMEXIT_ECALL_LEN)
 		return e->reason;
 	v->gprs[REG_A0] = (ulong)error;
 	// Legacy calls (SBI 5) return in a0 only: a1 is the guest's own.

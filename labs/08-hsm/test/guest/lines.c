@@ -76,11 +76,15 @@ int test_ext_irq(void)
 	      "1: lowering the line must clear hvip.VSEIP)", t, n);
 	take_external(0);
 	long self = set_line(g.base, 1);
-	int mine = wait_for(&g.rec[0].exts, 1, WAIT_US);
+	// No other hart is involved: the line is applied at this vCPU's next
+	// entry, so a quarter of the bound is still thousands of times enough.
+	// A refused raise (the check fails on it anyway) is not waited for.
+	int mine = self == 0 && wait_for(&g.rec[0].exts, 1, WAIT_US / 4);
 	no_external();
 	check("ext_irq_self", self == 0 && mine && g.rec[0].exts == 1,
 	      "the boot hart raised its own line: %lu interrupt(s) (want 1)", g.rec[0].exts);
-	wait_status(t, SBI_HSM_STATE_STOPPED, WAIT_US);
+	if (ran)                        // a hart that never ran has nothing to stop
+		wait_status(t, SBI_HSM_STATE_STOPPED, WAIT_US);
 	return !(came && n == 1 && mine);
 }
 
@@ -96,7 +100,8 @@ int test_legacy(void)
 	csr_set(sie, SIE_SSIE);
 	csr_set(sstatus, SSTATUS_SIE);
 	long started = start_hart(t, opaque_for(t, 23)), err = 0;
-	if (started == 0 && wait_for(&g.rec[ti].running, 1, WAIT_US)) {
+	int ran = started == 0 && wait_for(&g.rec[ti].running, 1, WAIT_US);
+	if (ran) {
 		for (ulong round = 1; round <= rounds; round++) {
 			legacy_mask[0] = 1UL << t;
 			err = sbi_ecall(SBI_EXT_LEGACY_SEND_IPI, 0, (ulong)legacy_mask, 0, 0, 0, 0,
@@ -112,7 +117,8 @@ int test_legacy(void)
 	check("legacy_ipi", done == rounds,
 	      "%lu of %lu legacy send_ipi round trips to hart %lu (mask at 0x%lx; the call "
 	      "returned %ld)", done, rounds, t, (ulong)legacy_mask, err);
-	wait_status(t, SBI_HSM_STATE_STOPPED, WAIT_US);
+	if (ran)
+		wait_status(t, SBI_HSM_STATE_STOPPED, WAIT_US);
 	return !(done == rounds && rfence_round(1));
 }
 
