@@ -1,6 +1,7 @@
 """Build a lab image with the kit's Makefile."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -55,11 +56,78 @@ def shared_readonly(root):
     return [(src, dst)]
 
 
+def _seedable(rel):
+    """Whether a file of the kit's solution build may start a private
+    build: objects (and their dependency files) of kit files only, never
+    of solutions/, never an image or program, never guest_blob (its
+    .incbin names the solution build's own guest.bin)."""
+    parts = rel.split(os.sep)
+    if "solutions" in parts or parts[0] == ".tmp" or parts[-1].startswith("guest_blob."):
+        return False
+    return rel == "flags.txt" or rel.endswith((".o", ".d")) or \
+        rel in ("guest.elf", "guest.bin")
+
+
+def seed(root, lab, build_dir):
+    """A private kit's first build of a lab (a submission, a batch, the
+    handout's verification) starts from the instructor kit's own objects of
+    the kit's files: common/, the lab's test harness and guest (from
+    build/<lab>-sol, built by the instructor's make, trusted). make then
+    compiles only the student's files (installed fresh, so newer) and
+    whatever its dependency files say is older than its sources, headers or
+    flags, exactly as in a warm build; a file missing from the copy still
+    fails the build (make needs it). Each dependency file names its object:
+    rewritten for build_dir. Nothing is seeded from a kit build that is not
+    finished (an object newer than its image: a make still running)."""
+    src = os.path.join(labspec.ROOT, "build", f"{lab.dirname}-sol")
+    if os.path.realpath(root) == os.path.realpath(labspec.ROOT) or os.path.exists(build_dir):
+        return 0
+    try:
+        image = os.stat(os.path.join(src, "hyp.elf")).st_mtime_ns
+        files = []
+        for d, _, names in os.walk(src):
+            for n in names:
+                rel = os.path.relpath(os.path.join(d, n), src)
+                if _seedable(rel):
+                    if os.stat(os.path.join(src, rel)).st_mtime_ns > image:
+                        return 0
+                    files.append(rel)
+    except OSError:
+        return 0
+    # Their paths into the build: relative ones (make's) and absolute ones
+    # (the assembler's input in the build's TMPDIR, .as.d), whatever folder
+    # the kit was in when it built them (a kit copy keeps its original's).
+    rel_new = os.path.relpath(build_dir, root) + "/"
+    into_build = re.compile(r"(?<!\S)(/\S*/)?build/" + re.escape(f"{lab.dirname}-sol/"))
+
+    def rename(m):
+        return (os.path.abspath(root) + "/" if m.group(1) else "") + rel_new
+    try:
+        for rel in files:
+            s, t = os.path.join(src, rel), os.path.join(build_dir, rel)
+            os.makedirs(os.path.dirname(t), exist_ok=True)
+            if rel.endswith(".d"):
+                with open(s, encoding="utf-8", errors="surrogateescape") as f:
+                    text = f.read()
+                with open(t, "w", encoding="utf-8", errors="surrogateescape") as f:
+                    f.write(into_build.sub(rename, text))
+                shutil.copystat(s, t)
+            else:
+                shutil.copy2(s, t)
+    except OSError:
+        shutil.rmtree(build_dir, ignore_errors=True)     # a cold build, then
+        return 0
+    return len(files)
+
+
 def build(root, lab, variant, extra_make_args=(), untrusted=False):
     """make LAB=n in root, in the sandbox: only build/<lab>-<variant>/ is
     writable. untrusted: a shorter timeout, and an audit of what the
-    compiler read (audit_deps)."""
+    compiler read (audit_deps). A private kit's first build is seeded
+    with the kit's own objects of kit files (seed())."""
     kernel = kernel_path(root, lab, variant)
+    if not extra_make_args:
+        seed(root, lab, os.path.dirname(kernel))
     # HOST_ORACLE_SRCS=: the grader judges host tests with an oracle it
     # builds from its own kit (grader/oracle.py), not with one from here.
     cmd = ["make", "--no-print-directory", "-C", root, "build", f"LAB={lab.number}",
