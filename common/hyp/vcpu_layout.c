@@ -18,3 +18,4 @@ AT(trap.stval, VCPU_TRAP_STVAL);
 AT(trap.htval, VCPU_TRAP_HTVAL);
 AT(trap.htinst, VCPU_TRAP_HTINST);
 AT(fast_ecall, VCPU_FAST_ECALL);
+AT(fast_mmio, VCPU_FAST_MMIO);

@@ -13,6 +13,8 @@
 //   +440  trap          scause, stval, htval, htinst captured at the exit
 //   +472  fast_ecall    optional: a VS ecall handler the exit vector may
 //                       call in place (the fast path, lab 4 handout)
+//   +480  fast_mmio     optional: the same for a guest-page fault on a
+//                       load or store (a device access)
 #ifndef VCPU_H
 #define VCPU_H
 
@@ -30,6 +32,7 @@
 #define VCPU_TRAP_HTVAL    456
 #define VCPU_TRAP_HTINST   464
 #define VCPU_FAST_ECALL    472
+#define VCPU_FAST_MMIO     480
 
 #ifndef __ASSEMBLER__
 #include "types.h"
@@ -68,6 +71,16 @@ struct vcpu {
 	// The reference switch reads it on every ecall: a struct vcpu must
 	// start zeroed (static, or memset), as vcpu_init() clears only gprs.
 	int (*fast_ecall)(struct vcpu *v);
+	// The same idea for device accesses: NULL, or a function a world
+	// switch may call for a guest-page fault on a load or store (scause
+	// 21, 23) before it leaves the trap. Unlike fast_ecall, v is then
+	// exactly what a full exit leaves (all 31 GPRs, sepc, sstatus,
+	// hstatus, trap), stvec is the hypervisor's again (a fault inside is
+	// the hypervisor's), and SIE = 0. Non-zero: handled; the switch writes
+	// sepc, sstatus and hstatus back from v and resumes the guest (so the
+	// function may move sepc, or send the guest to its own trap vector).
+	// 0: nothing done, take the full exit. v->exits does not count it.
+	int (*fast_mmio)(struct vcpu *v);
 	// Not touched by the switch:
 	struct vcpu_vs_csrs vs;
 	int   id;               // index in the VM

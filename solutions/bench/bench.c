@@ -157,12 +157,14 @@ static int bench_guest(const char *test)
 		return 1;
 	if (loop) {
 		if (!strcmp(test, "slow"))
-			vm.vcpus[0].fast_ecall = NULL;
+			vm.vcpus[0].fast_ecall = NULL;     // (no device access in it)
 		return vm_run(&vm);          // the kit's loop, the reference VMM
 	}
-	// The full exit (lab 4's switch without the fast path, lab 6's decode,
-	// the loop's dispatch): nothing is answered early.
+	// The full exit (lab 4's switch without the fast paths, lab 6's decode,
+	// the loop's dispatch): nothing is answered early, and the G-stage
+	// faults reach fault_exit().
 	vm.vcpus[0].fast_ecall = NULL;
+	vm.vcpus[0].fast_mmio = NULL;
 	if (strcmp(test, "profile"))
 		return vm_run(&vm);
 	int rc = bench_run(&vm);
