@@ -27,6 +27,29 @@
 #include "riscv.h"
 #include "vcpu.h"
 
+	# stval, htval and htinst into v->trap (a0 = v; clobbers t0).
+	.macro SAVE_TRAP_VALUES
+	csrr	t0, stval
+	sd	t0, VCPU_TRAP_STVAL(a0)
+	csrr	t0, htval
+	sd	t0, VCPU_TRAP_HTVAL(a0)
+	csrr	t0, htinst
+	sd	t0, VCPU_TRAP_HTINST(a0)
+	.endm
+
+	# A fast path's handler, the C function in register fn, called from
+	# inside the trap with v: on the hypervisor's stack and with its tp
+	# (struct cpu); sscratch = v again, for the next exit and to find v
+	# after the call. Its answer ends up in register answer, and a0 = v.
+	.macro CALL_IN_TRAP fn, answer
+	csrw	sscratch, a0
+	ld	sp, VCPU_HYP + 1*8(a0)
+	ld	tp, VCPU_HYP + 3*8(a0)
+	jalr	\fn
+	mv	\answer, a0
+	csrr	a0, sscratch
+	.endm
+
 	.option norvc
 
 	.text
@@ -91,22 +114,16 @@ vcpu_exit_vector:
 	bne	t0, t1, vcpu_exit_other
 	ld	t1, VCPU_FAST_ECALL(a0)
 	beqz	t1, vcpu_exit_ecall
-	# Call it as C, on the hypervisor's stack and with its tp (struct
-	# cpu). gp, s0-s11 still hold guest values: the callee preserves them
-	# (and the kit's C never uses gp: no linker script defines
-	# __global_pointer$, so nothing is relaxed to gp-relative). sscratch
-	# = v again, for the next exit, and to find v after the call. SIE is 0
-	# (the trap cleared it), so no HS interrupt arrives meanwhile. A trap
-	# in the handler itself would come back here as a strange exit of the
-	# guest, sepc in the hypervisor and the handler's registers saved as
-	# the guest's (SPV may be 0 or 1: OpenSBI redirects some traps without
-	# touching it): the handler must not fault (vcpu.h).
-	csrw	sscratch, a0
-	ld	sp, VCPU_HYP + 1*8(a0)
-	ld	tp, VCPU_HYP + 3*8(a0)
-	jalr	t1
-	mv	t0, a0
-	csrr	a0, sscratch
+	# Call it as C (CALL_IN_TRAP). gp, s0-s11 still hold guest values:
+	# the callee preserves them (and the kit's C never uses gp: no linker
+	# script defines __global_pointer$, so nothing is relaxed to
+	# gp-relative). SIE is 0 (the trap cleared it), so no HS interrupt
+	# arrives meanwhile. A trap in the handler itself would come back here
+	# as a strange exit of the guest, sepc in the hypervisor and the
+	# handler's registers saved as the guest's (SPV may be 0 or 1: OpenSBI
+	# redirects some traps without touching it): the handler must not
+	# fault (vcpu.h).
+	CALL_IN_TRAP t1, t0
 	beqz	t0, vcpu_exit_ecall         # not one it handles: the full exit
 	# Handled: resume after the ecall (it has no compressed form).
 	csrr	t0, sepc
@@ -142,20 +159,10 @@ vcpu_exit_other:
 	sd	t0, VCPU_SSTATUS(a0)
 	csrr	t0, hstatus
 	sd	t0, VCPU_HSTATUS(a0)
-	csrr	t0, stval
-	sd	t0, VCPU_TRAP_STVAL(a0)
-	csrr	t0, htval
-	sd	t0, VCPU_TRAP_HTVAL(a0)
-	csrr	t0, htinst
-	sd	t0, VCPU_TRAP_HTINST(a0)
+	SAVE_TRAP_VALUES
 	ld	t0, VCPU_HYP_STVEC(a0)
 	csrw	stvec, t0
-	csrw	sscratch, a0
-	ld	sp, VCPU_HYP + 1*8(a0)
-	ld	tp, VCPU_HYP + 3*8(a0)
-	jalr	t1
-	mv	t1, a0
-	csrr	a0, sscratch
+	CALL_IN_TRAP t1, t1
 	la	t0, vcpu_exit_vector
 	csrw	stvec, t0
 	ld	t0, VCPU_SEPC(a0)
@@ -183,12 +190,7 @@ vcpu_exit_ecall:
 	j	.Lexit_rest
 
 vcpu_exit_full:
-	csrr	t0, stval
-	sd	t0, VCPU_TRAP_STVAL(a0)
-	csrr	t0, htval
-	sd	t0, VCPU_TRAP_HTVAL(a0)
-	csrr	t0, htinst
-	sd	t0, VCPU_TRAP_HTINST(a0)
+	SAVE_TRAP_VALUES
 .Lexit_rest:
 	# The rest of the guest's registers: gp, s0-s11. (sp and tp are saved
 	# already; after a declined fast call they hold the hypervisor's.)
