@@ -252,7 +252,9 @@ static void check_mega_host(ulong g, u8 *host)
 
 static const char *setup_megapage(void)
 {
-	u8 *block = kalloc_pages(2 * MEGA_SIZE / PAGE_SIZE, MEGA_SIZE);
+	// 2 MiB and a page: the megapage at block + 2 MiB is used with a page
+	// either side, the one after it included.
+	u8 *block = kalloc_pages(2 * MEGA_SIZE / PAGE_SIZE + 1, MEGA_SIZE);
 	if (!block)
 		return "out of memory";
 	u8 *host = block + MEGA_SIZE;             // 2 MiB aligned, a page either side
