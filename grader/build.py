@@ -75,8 +75,10 @@ def seed(root, lab, build_dir):
     build/<lab>-sol, built by the instructor's make, trusted). make then
     compiles only the student's files (installed fresh, so newer) and
     whatever its dependency files say is older than its sources, headers or
-    flags, exactly as in a warm build; a file missing from the copy still
-    fails the build (make needs it). Each dependency file names its object:
+    flags, exactly as in a warm build. The copy's own sources decide what is
+    built and linked, as in a cold build: a header missing from it stops
+    make, a seeded object whose source is missing is not linked. Each
+    dependency file names its object:
     rewritten for build_dir. Nothing is seeded from a kit build that is not
     finished (an object newer than its image: a make still running)."""
     src = os.path.join(labspec.ROOT, "build", f"{lab.dirname}-sol")
