@@ -258,6 +258,11 @@ class HostCode(unittest.TestCase):
         sub = submission(f"hostile-{tag}", lab9_files(decoder))
         kit_file = os.path.join(root, "grader", "evaluate.py")
         before = digest(kit_file)
+        # The kit's lab 9 objects that start every later private build of
+        # lab 9 (build.seed()): the hostile code writes to two of them.
+        seeds = [os.path.join(root, "build", "09-mmio-sol", f)
+                 for f in ("flags.txt", "obj/common/hyp/cpu.c.o")]
+        seeds_before = [digest(f) if os.path.isfile(f) else None for f in seeds]
         args = ["grade", "--lab", "9", "--submission", sub, "--json", js_path,
                 "--gradescope", results]
         env = {"RVH_SANDBOX": cls.FORCED} if cls.FORCED else None
@@ -277,7 +282,8 @@ class HostCode(unittest.TestCase):
                 results_js = json.load(f)
             return dict(mode=mode, code=code, out=out, js=js, results_js=results_js,
                         left=(at_end, later), connections=listener.connections,
-                        kit_changed=digest(kit_file) != before)
+                        kit_changed=digest(kit_file) != before, seeds_before=seeds_before,
+                        seeds_after=[digest(f) if os.path.isfile(f) else None for f in seeds])
         job(cls.__name__, work)
 
     def setUp(self):
@@ -319,6 +325,10 @@ class HostCode(unittest.TestCase):
         self.defended_in(UIDS, "no sandbox")
         self.group_passes("FP loads/stores, LR, SC/AMO classified; everything else is not "
                           "a load or store")
+        self.assertNotIn(None, self.r["seeds_before"],
+                         "the kit copy has no lab 9 solution build to seed from")
+        self.assertEqual(self.r["seeds_after"], self.r["seeds_before"],
+                         "the kit's objects that seed later builds were changed")
 
     def test_no_network(self):
         self.defended_in(STRONG, "no network namespace")

@@ -118,8 +118,12 @@ static void attack(void)
 	if (try_write("@ROOT@/grader/evaluate.py", 0) | try_write("labs/09-mmio/lab.json", 0) |
 	    try_write("Makefile", 0))
 		evil |= WROTE_KIT;
+	// Its own build, and the kit's: the objects there start every later
+	// private build of lab 9 (grader/build.py, seed()).
 	if (try_write("build/09-mmio-student/hyp.elf", 0) |
-	    try_write("build/09-mmio-student/host-test", 0))
+	    try_write("build/09-mmio-student/host-test", 0) |
+	    try_write("@ROOT@/build/09-mmio-sol/flags.txt", 0) |
+	    try_write("@ROOT@/build/09-mmio-sol/obj/common/hyp/cpu.c.o", 0))
 		evil |= WROTE_BUILD;
 	if (try_connect())
 		evil |= NETWORK;
