@@ -8,8 +8,7 @@
 #include "vmexit.h"
 #include "guestmem.h"
 
-#define ECALL_LEN      4             // ecall and wfi have no 16-bit forms
-#define WFI_LEN        4
+#define WFI_LEN        4             // wfi has no 16-bit form (nor ecall: vmexit.h)
 #define INSN_WFI       0x10500073U   // Priv. 3.3.3 "Wait for Interrupt"
 #define OPCODE_MASK    0x7fU
 #define OPCODE_SYSTEM  0x73U         // ecall, wfi, csrr*, sret, sfence...
@@ -34,7 +33,7 @@ static enum vm_exit_reason exit_unknown(struct vcpu *v, struct vm_exit *e)
 static enum vm_exit_reason exit_ecall(struct vcpu *v, struct vm_exit *e)
 {
 	const ulong *r = v->gprs;
-	v->sepc += ECALL_LEN;          // the call completes: resume after it
+	v->sepc += VMEXIT_ECALL_LEN;   // the call completes: resume after it
 	if (r[REG_A7] == SBI_EXT_RVHLAB_HYPERCALL) {
 		e->hypercall.nr = r[REG_A6];
 		e->hypercall.args = &r[REG_A0];
