@@ -352,9 +352,13 @@ class FakeKitTest(unittest.TestCase):
     def test_ctrl_c_stops_every_qemu(self):
         self.write_lab([{"name": f"hang{i}", "timeout": 60, "checks": CHECKS} for i in range(4)])
         env = dict(os.environ, QEMU=self.qemu)
+        # SIGINT as a terminal gives it: a shell without job control starts
+        # background commands (make test &) with SIGINT ignored, and the
+        # grader, like every program, keeps that.
         p = subprocess.Popen([sys.executable, "-m", "grader", "grade", "-j", "2"], cwd=self.root,
                              env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, start_new_session=True)
+                             stderr=subprocess.PIPE, start_new_session=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         try:
             fakes.wait_for_process(self.qemu)
             time.sleep(0.3)
