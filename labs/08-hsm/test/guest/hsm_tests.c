@@ -14,9 +14,13 @@ int test_bringup(void)
 		if (err[i])
 			printf("guest: hart_start(%lu) returned %ld\n", g.base + i, err[i]);
 	}
+	// One bound for all of them (they were all started above): a
+	// hypervisor that never wakes a hart costs WAIT_US, not WAIT_US each.
+	ulong t0 = now_us();
 	for (int i = 1; i < g.n; i++) {
 		struct hart_rec *r = &g.rec[i];
-		if (err[i] || !wait_for(&r->starts, 1, WAIT_US))
+		ulong spent = now_us() - t0;
+		if (err[i] || !wait_for(&r->starts, 1, spent < WAIT_US ? WAIT_US - spent : 0))
 			continue;
 		up++;
 		// SBI 9.1: satp = 0 and sstatus.SIE = 0 at the start address.
