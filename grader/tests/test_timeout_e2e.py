@@ -43,9 +43,8 @@ class InfiniteLoopTest(unittest.TestCase):
     @classmethod
     def grade_looping_copy(cls):
         root = cls.root
-        # With the kit's lab 1 builds: the grader's private build starts
-        # from their kit objects (build.seed()) and compiles boot.c. (A
-        # cold build in a copy is test_handout's: make test in the handout.)
+        # The grader runs in the copy as a student's first make grade does:
+        # build/01-boot-student is built from nothing there (a cold build).
         kit.kit_copy(root, labs=("01-boot",), timeouts={"*": TIMEOUT})
         cls.write_looping_boot_c()
         t0 = time.monotonic()
