@@ -11,6 +11,7 @@ import re
 import socket
 import stat
 import subprocess
+import tempfile
 import sys
 import time
 import unittest
@@ -422,6 +423,17 @@ class OwnershipTest(unittest.TestCase):
         self.assertEqual((st.st_uid, stat.S_IMODE(st.st_mode)), (0, 0o600))
         ownership.rmtree(top)
         self.assertTrue(os.path.isfile(outside))
+
+
+class SlotsTest(unittest.TestCase):
+    def test_one_folder_whatever_tmpdir(self):
+        # make test gives its unit tests TMPDIR=/dev/shm; a grader whose
+        # slots followed it would hand out uids another grader holds.
+        from unittest import mock
+        for tmpdir in ("/dev/shm", "/var/tmp"):
+            with mock.patch.dict(os.environ, {"TMPDIR": tmpdir}), \
+                    mock.patch.object(tempfile, "tempdir", None):
+                self.assertEqual(uids.Slots(sandbox.UID_BASE, 4).dir, uids.SLOTS_DIR)
 
 
 class KillUidTest(unittest.TestCase):
