@@ -246,6 +246,10 @@ UNIT_SHARDS = 3     # unit-test processes side by side (unitrun.py: mostly waiti
 def start_unit_tests(skel_root, count=UNIT_SHARDS):
     """(c) grader/tests, started in `count` processes of their own
     (unitrun.py) to run beside the lab grades: [(process, results, log)]."""
+    from . import unitrun
+    env = dict(os.environ, RVH_SKELETONS=skel_root)
+    if "TMPDIR" not in env and unitrun.scratch_tmp():
+        env["TMPDIR"] = unitrun.scratch_tmp()       # their kit copies: in memory
     units = []
     for shard in range(count):
         fd, path = tempfile.mkstemp(prefix="rvh-unit-", suffix=".json")
@@ -253,8 +257,7 @@ def start_unit_tests(skel_root, count=UNIT_SHARDS):
         log = tempfile.TemporaryFile()
         proc = subprocess.Popen([sys.executable, "-m", "grader.unitrun", path, str(shard),
                                  str(count)], cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True,
-                                env=dict(os.environ, RVH_SKELETONS=skel_root))
+                                stderr=subprocess.STDOUT, start_new_session=True, env=env)
         units.append((proc, path, log))
     return units
 
