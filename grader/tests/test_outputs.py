@@ -174,7 +174,9 @@ class GradescopePartialTest(FakeKitCase):
         load_lab(self.root, [{"name": "allpass", "qemu": {"smp": 2}, "checks": CHECKS},
                              {"name": "hang", "timeout": 60, "checks": CHECKS}])
         results = os.path.join(self.root, "results.json")
-        env = dict(os.environ, QEMU=self.qemu)
+        # Its temporary folders (a run's monitor socket) in ours: killed, it
+        # cannot remove them.
+        env = dict(os.environ, QEMU=self.qemu, TMPDIR=self.tmp.path)
         p = subprocess.Popen([sys.executable, "-m", "grader", "grade", "-j", "2",
                               "--gradescope", results], cwd=self.root, env=env,
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
