@@ -41,16 +41,19 @@ SCRATCH_FREE = 1 << 30      # bytes it must have free (a make test's unit tests:
 
 
 def scratch_tmp():
-    """/dev/shm when it is a writable folder with SCRATCH_FREE bytes free,
-    else None (tempfile's default). Making a file there costs about 15 us;
-    on this kit's 2-core test machine's disk it cost 0.03-0.7 ms (ext4,
-    2026-12-05), and the unit tests' kit copies make thousands: 20-30% of
-    their CPU time. A container's /dev/shm (podman: 64 MiB) is too small."""
+    """/dev/shm when it is a writable folder with SCRATCH_FREE bytes free
+    and allows running programs (the tests run what they build there;
+    Docker's is noexec), else None (tempfile's default). Making a file there
+    costs about 15 us; on this kit's 2-core test machine's disk it cost
+    0.03-0.7 ms (ext4, 2026-12-05), and the unit tests' kit copies make
+    thousands: 20-30% of their CPU time. A container's /dev/shm (podman,
+    Docker: 64 MiB) is too small."""
     try:
         st = os.statvfs(SCRATCH)
     except OSError:
         return None
-    if not os.access(SCRATCH, os.W_OK | os.X_OK) or st.f_bavail * st.f_frsize < SCRATCH_FREE:
+    if not os.access(SCRATCH, os.W_OK | os.X_OK) or st.f_bavail * st.f_frsize < SCRATCH_FREE \
+            or st.f_flag & os.ST_NOEXEC:
         return None
     return SCRATCH
 

@@ -1,11 +1,14 @@
 """selftest's reporting of unit tests: one line per case, skips shown as SKIP
-and counted as neither passed nor failed."""
+and counted as neither passed nor failed; where they keep their temporary
+folders."""
 
 import contextlib
 import io
+import os
 import unittest
+from unittest import mock
 
-from grader import selftest
+from grader import selftest, unitrun
 
 
 def _sample_suite():
@@ -71,3 +74,23 @@ class TallyTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ScratchTest(unittest.TestCase):
+    """The unit tests' temporary folders go to /dev/shm only when it can
+    hold them and run what they build there."""
+
+    def statvfs(self, free, flags=0):
+        return os.statvfs_result((4096, 4096, 1 << 20, free // 4096, free // 4096,
+                                  0, 0, 0, flags, 255))
+
+    def scratch(self, st, access=True):
+        with mock.patch("os.statvfs", return_value=st), \
+                mock.patch("os.access", return_value=access):
+            return unitrun.scratch_tmp()
+
+    def test_when_it_can_and_when_not(self):
+        self.assertEqual(self.scratch(self.statvfs(2 << 30)), unitrun.SCRATCH)
+        self.assertIsNone(self.scratch(self.statvfs(64 << 20)))              # a container's
+        self.assertIsNone(self.scratch(self.statvfs(2 << 30, os.ST_NOEXEC)))  # Docker's
+        self.assertIsNone(self.scratch(self.statvfs(2 << 30), access=False))
