@@ -11,8 +11,8 @@ import re
 import socket
 import stat
 import subprocess
-import tempfile
 import sys
+import tempfile
 import time
 import unittest
 

@@ -72,10 +72,6 @@ class TallyTest(unittest.TestCase):
         self.assertNotIn("PASS", lines[2])
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class ScratchTest(unittest.TestCase):
     """The unit tests' temporary folders go to /dev/shm only when it can
     hold them and run what they build there."""
@@ -94,3 +90,7 @@ class ScratchTest(unittest.TestCase):
         self.assertIsNone(self.scratch(self.statvfs(64 << 20)))              # a container's
         self.assertIsNone(self.scratch(self.statvfs(2 << 30, os.ST_NOEXEC)))  # Docker's
         self.assertIsNone(self.scratch(self.statvfs(2 << 30), access=False))
+
+
+if __name__ == "__main__":
+    unittest.main()
