@@ -248,8 +248,9 @@ def start_unit_tests(skel_root, count=UNIT_SHARDS):
     (unitrun.py) to run beside the lab grades: [(process, results, log)]."""
     from . import unitrun
     env = dict(os.environ, RVH_SKELETONS=skel_root)
-    if "TMPDIR" not in env and unitrun.scratch_tmp():
-        env["TMPDIR"] = unitrun.scratch_tmp()       # their kit copies: in memory
+    scratch = unitrun.scratch_tmp()
+    if scratch and "TMPDIR" not in env:
+        env["TMPDIR"] = scratch                     # their kit copies: in memory
     units = []
     for shard in range(count):
         fd, path = tempfile.mkstemp(prefix="rvh-unit-", suffix=".json")

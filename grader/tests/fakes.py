@@ -115,14 +115,6 @@ def kill_mentioning(text):
             pass
 
 
-def fast_tmp():
-    """A folder for trees of thousands of folders: memory when there is
-    room (unitrun.scratch_tmp()), where making and deleting folders costs
-    microseconds, not the milliseconds of a journaled disk."""
-    from grader import unitrun
-    return unitrun.scratch_tmp()
-
-
 def wait_for_process(text, within=10.0):
     """Wait until a process whose command line mentions text runs."""
     end = time.monotonic() + within

@@ -35,7 +35,7 @@ import threading
 import time
 import unittest
 
-from grader import sandbox
+from grader import sandbox, unitrun
 from grader.tests import fakes, kit
 
 HOSTILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile")
@@ -564,7 +564,7 @@ class Intake(unittest.TestCase):
     def plan(cls):
         # The submissions in memory when possible: 1,200 folders to make and
         # delete (the grader only reads them, as root, outside the sandbox).
-        cls.subs_tmp = fakes.TempDir(prefix="grader-intake-", where=fakes.fast_tmp())
+        cls.subs_tmp = fakes.TempDir(prefix="grader-intake-", where=unitrun.scratch_tmp())
         _kit.setdefault("more", []).append(cls.subs_tmp)
         subs = os.path.join(os.fsencode(cls.subs_tmp.path), b"intake")
         os.makedirs(subs)

@@ -16,7 +16,7 @@ import tempfile
 import time
 import unittest
 
-from grader import labspec, ownership, sandbox, uids
+from grader import labspec, ownership, sandbox, uids, unitrun
 from grader.tests import fakes
 
 ROOT = os.geteuid() == 0
@@ -381,7 +381,7 @@ class DetectTest(unittest.TestCase):
 
 class OwnershipTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = fakes.TempDir(prefix="grader-owner-", where=fakes.fast_tmp())
+        self.tmp = fakes.TempDir(prefix="grader-owner-", where=unitrun.scratch_tmp())
         self.addCleanup(self.tmp.cleanup)
 
     def deep(self, depth):
