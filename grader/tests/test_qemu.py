@@ -2,8 +2,10 @@
 flood, print garbage, crash, want input or do not exist."""
 
 import os
+import subprocess
 import time
 import unittest
+from unittest import mock
 
 from grader import evaluate, qemu
 from grader.tests import fakes
@@ -195,6 +197,37 @@ for prompt in ("login: ", "password: "):
     print("got " + line.strip(), flush=True)
 print("done")
 '''
+
+
+class WaitExitTest(unittest.TestCase):
+    """qemu.wait_exit(): a run's end seen when it happens (a pidfd), not
+    after Popen.wait's sleeps; Popen.wait where there is no pidfd."""
+
+    def start(self, script):
+        proc = subprocess.Popen(["sh", "-c", script])
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.kill)
+        return proc
+
+    def test_exit_status_without_sleeping(self):
+        proc = self.start("sleep 0.2; exit 3")
+        with mock.patch("time.sleep") as sleep:
+            self.assertEqual(qemu.wait_exit(proc, 10), 3)
+        sleep.assert_not_called()       # Popen.wait(timeout) polls with sleeps
+
+    def test_timeout(self):
+        proc = self.start("sleep 30")
+        t0 = time.monotonic()
+        with self.assertRaises(subprocess.TimeoutExpired):
+            qemu.wait_exit(proc, 0.3)
+        self.assertGreaterEqual(time.monotonic() - t0, 0.3)
+        self.assertIsNone(proc.poll())
+
+    def test_without_pidfd(self):
+        with mock.patch("os.pidfd_open", side_effect=OSError(38, "Function not implemented")):
+            self.assertEqual(qemu.wait_exit(self.start("exit 4"), 10), 4)
+            with self.assertRaises(subprocess.TimeoutExpired):
+                qemu.wait_exit(self.start("sleep 30"), 0.2)
 
 
 class InputTest(_FakeQemuCase):
