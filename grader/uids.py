@@ -152,19 +152,32 @@ def kill_uid(uid):
     return False
 
 
+def _status_field(status, name):
+    """The value of one "Name:\tvalue" line of /proc/PID/status (bytes)."""
+    i = status.find(b"\n" + name + b":")
+    if i < 0:
+        return b""
+    i += len(name) + 2
+    j = status.find(b"\n", i)
+    return status[i:] if j < 0 else status[i:j]
+
+
 def processes_of(uid):
-    """Live processes (not zombies) whose real, effective or saved uid is uid."""
+    """Live processes (not zombies) whose real, effective or saved uid is uid.
+    (Every run's end reads the status of every process on the machine: two
+    fields are looked up, not the whole file parsed.)"""
     out = []
+    want = str(uid).encode()
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
-            with open(f"/proc/{name}/status", encoding="ascii", errors="replace") as f:
-                status = dict(ln.split(":", 1) for ln in f.read().splitlines() if ":" in ln)
+            with open(f"/proc/{name}/status", "rb") as f:
+                status = f.read()
         except OSError:
             continue
-        uids = status.get("Uid", "").split()[:3]
-        if str(uid) in uids and not status.get("State", "").strip().startswith(("Z", "X")):
+        if want in _status_field(status, b"Uid").split()[:3] and \
+                not _status_field(status, b"State").strip().startswith((b"Z", b"X")):
             out.append(int(name))
     return out
 
