@@ -56,6 +56,13 @@ def shared_readonly(root):
     return [(src, dst)]
 
 
+# What a seedable file goes into: a host test's objects (host-obj/) make
+# host-test, linked after the image in a cold build; everything else (obj/,
+# the guest's objects and image, flags.txt) ends in the image.
+SEED_IMAGE = "hyp.elf"
+SEED_PROGRAMS = {"host-obj": "host-test"}
+
+
 def _seedable(rel):
     """Whether a file of the kit's solution build may start a private
     build: objects (and their dependency files) of kit files only, never
@@ -80,18 +87,26 @@ def seed(root, lab, build_dir):
     make, a seeded object whose source is missing is not linked. Each
     dependency file names its object:
     rewritten for build_dir. Nothing is seeded from a kit build that is not
-    finished (an object newer than its image: a make still running)."""
+    finished (a file newer than the program it goes into, or that program
+    missing: a make still running)."""
     src = os.path.join(labspec.ROOT, "build", f"{lab.dirname}-sol")
     if os.path.realpath(root) == os.path.realpath(labspec.ROOT) or os.path.exists(build_dir):
         return 0
     try:
-        image = os.stat(os.path.join(src, "hyp.elf")).st_mtime_ns
+        done = {}       # program -> its mtime
+        for program in set(SEED_PROGRAMS.values()) | {SEED_IMAGE}:
+            try:
+                done[program] = os.stat(os.path.join(src, program)).st_mtime_ns
+            except FileNotFoundError:
+                pass
         files = []
         for d, _, names in os.walk(src):
             for n in names:
                 rel = os.path.relpath(os.path.join(d, n), src)
                 if _seedable(rel):
-                    if os.stat(os.path.join(src, rel)).st_mtime_ns > image:
+                    program = SEED_PROGRAMS.get(rel.split(os.sep)[0], SEED_IMAGE)
+                    if program not in done or \
+                            os.stat(os.path.join(src, rel)).st_mtime_ns > done[program]:
                         return 0
                     files.append(rel)
     except OSError:

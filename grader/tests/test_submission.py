@@ -9,8 +9,9 @@ import subprocess
 import sys
 import time
 import unittest
+from unittest import mock
 
-from grader import deps, labspec, submission
+from grader import build, deps, labspec, submission
 from grader.tests import fakes, kit
 
 DEMO_LAB = {"lab": 1, "name": "demo", "student_files": ["demo.c", "more.S"],
@@ -178,6 +179,52 @@ class PrivateKitTest(unittest.TestCase):
                              "/* skeleton */\n")                 # missing: the skeleton
         self.assertEqual(os.listdir(work), [])
         self.assertFalse(os.path.exists(b.root))
+
+
+class SeedTest(unittest.TestCase):
+    """build.seed(): a private kit's first build starts from the kit's own
+    finished build of the lab's solution: each file no newer than the
+    program it goes into (a cold build links host-test after the image)."""
+
+    def setUp(self):
+        self.tmp = fakes.TempDir()
+        self.addCleanup(self.tmp.cleanup)
+        self.kit = os.path.join(self.tmp.path, "kit")
+        self.lab = make_fake_kit(self.kit)[0]
+        self.src = os.path.join(self.kit, "build", f"{self.lab.dirname}-sol")
+        self.n = 0
+
+    def make(self, rel, when):
+        path = os.path.join(self.src, rel)
+        kit.write(path, rel)
+        os.utime(path, ns=(when * 10**9, when * 10**9))
+
+    def seed(self):
+        self.n += 1
+        root = os.path.join(self.tmp.path, f"private{self.n}")
+        with mock.patch.object(labspec, "ROOT", self.kit):
+            return build.seed(root, self.lab, os.path.join(root, "build", "x"))
+
+    def test_host_objects_newer_than_the_image(self):
+        self.make("flags.txt", 100)
+        self.make("obj/common/lib/x.c.o", 101)
+        self.make("hyp.elf", 102)
+        self.make("host-obj/labs/01-demo/test/host/t.c.o", 103)
+        self.make("host-test", 104)
+        self.assertEqual(self.seed(), 3)        # flags.txt and the two objects
+        self.make("host-obj/common/lib/y.c.o", 105)      # host-test not linked yet
+        self.assertEqual(self.seed(), 0)
+
+    def test_unfinished_builds_are_not_seeded(self):
+        self.make("obj/common/lib/x.c.o", 101)
+        self.assertEqual(self.seed(), 0)        # no image yet
+        self.make("hyp.elf", 102)
+        self.make("host-obj/common/lib/y.c.o", 103)
+        self.assertEqual(self.seed(), 0)        # no host-test yet
+        self.make("host-test", 104)
+        self.assertEqual(self.seed(), 2)
+        self.make("obj/common/lib/z.c.o", 105)
+        self.assertEqual(self.seed(), 0)        # newer than the image
 
 
 class AuditTest(unittest.TestCase):
