@@ -13,7 +13,6 @@ import json
 import os
 import re
 import tempfile
-import xml.etree.ElementTree as ET
 
 from . import report, sandbox, sanitize
 from .evaluate import clip
@@ -61,6 +60,7 @@ def xml_text(s):
 
 
 def junit_tree(outcomes):
+    import xml.etree.ElementTree as ET     # here: most runs write no JUnit (2 ms a start)
     suites = ET.Element("testsuites", name=TITLE)
     total = failures = errors = 0
     box = sandbox.detect()
@@ -107,6 +107,7 @@ def junit_tree(outcomes):
 
 
 def write_junit(path, outcomes):
+    import xml.etree.ElementTree as ET
     tree = junit_tree(outcomes)
     ET.indent(tree)
     tree.write(path, encoding="utf-8", xml_declaration=True)
