@@ -164,7 +164,7 @@ def _symbols(data, sections, fmt, cls):
                 name, info, shndx = f[0], f[1], f[3]
             else:
                 name, info, shndx = f[0], f[3], f[5]
-            if name >= str_size and (name or str_size):
+            if name and name >= str_size:
                 raise ElfError("a name points outside its string table")
             if info >> 4 == STB_LOCAL:
                 continue

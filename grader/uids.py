@@ -153,7 +153,8 @@ def kill_uid(uid):
 
 
 def _status_field(status, name):
-    """The value of one "Name:\tvalue" line of /proc/PID/status (bytes)."""
+    """The value of one "Name:\tvalue" line of /proc/PID/status (bytes).
+    (A process's own name is escaped there: it cannot add a line.)"""
     i = status.find(b"\n" + name + b":")
     if i < 0:
         return b""
@@ -162,40 +163,32 @@ def _status_field(status, name):
     return status[i:] if j < 0 else status[i:j]
 
 
+def _statuses():
+    """(pid, /proc/PID/status) of every process that is still there."""
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/status", "rb") as f:
+                    yield int(name), f.read()
+            except OSError:
+                continue
+
+
 def processes_of(uid):
     """Live processes (not zombies) whose real, effective or saved uid is uid.
     (Every run's end reads the status of every process on the machine: two
     fields are looked up, not the whole file parsed.)"""
-    out = []
     want = str(uid).encode()
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/status", "rb") as f:
-                status = f.read()
-        except OSError:
-            continue
-        if want in _status_field(status, b"Uid").split()[:3] and \
-                not _status_field(status, b"State").strip().startswith((b"Z", b"X")):
-            out.append(int(name))
-    return out
+    return [pid for pid, status in _statuses()
+            if want in _status_field(status, b"Uid").split()[:3] and
+            not _status_field(status, b"State").strip().startswith((b"Z", b"X"))]
 
 
 def tasks_of_current_user():
-    uid = str(os.getuid())
-    n = 0
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/status", encoding="ascii", errors="replace") as f:
-                    text = f.read()
-            except OSError:
-                continue
-            fields = dict(ln.split(":", 1) for ln in text.splitlines() if ":" in ln)
-            if fields.get("Uid", "").split()[:1] == [uid]:
-                n += int(fields.get("Threads", "1").strip() or 1)
-    return n
+    uid = str(os.getuid()).encode()
+    return sum(int(_status_field(status, b"Threads").strip() or 1)
+               for _, status in _statuses()
+               if _status_field(status, b"Uid").split()[:1] == [uid])
 
 
 def ids_in_use(path, field=2):
