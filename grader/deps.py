@@ -45,9 +45,26 @@ def include_dirs(compiler):
     return tuple(os.path.realpath(d.strip()) for d in m.group(1).splitlines()) if m else ()
 
 
-def allowed_dirs(root):
+def _tiers(root):
+    """The allowed folders in the order they are asked for: the kit, then
+    each compiler's header folders (gcc -E -v: a process each, asked only
+    when a path is left that needs them; the kit's freestanding images
+    need the cross compiler's, only host builds the host compiler's)."""
     hostcc = os.environ.get("HOSTCC", "cc")
-    return (os.path.realpath(root),) + include_dirs(cross_compiler()) + include_dirs(hostcc)
+    return (lambda: (os.path.realpath(root),), lambda: include_dirs(cross_compiler()),
+            lambda: include_dirs(hostcc))
+
+
+def _outside(root, reals):
+    """The paths of reals ({path: its real path}) inside none of the
+    allowed folders."""
+    left = dict(reals)
+    for tier in _tiers(root):
+        if not left:
+            break
+        allowed = tier()
+        left = {p: r for p, r in left.items() if not _inside(r, allowed)}
+    return sorted(left)
 
 
 def _inside(path, dirs):
@@ -68,12 +85,11 @@ def dep_paths(text):
     return paths
 
 
-def audit(root, build_dir, dirs=None):
+def audit(root, build_dir):
     """Files the tools read that lie outside the kit root and the
     compilers' header folders, from every .d file under build_dir (sorted,
     as named in the dependency files)."""
-    dirs = dirs or allowed_dirs(root)
-    outside = set()
+    reals = {}      # each name once: the same headers are in every .d file
     for dirpath, _, files in os.walk(build_dir):
         for name in files:
             if not name.endswith(".d"):
@@ -85,9 +101,9 @@ def audit(root, build_dir, dirs=None):
             except OSError:
                 continue
             for p in deps:
-                if not _inside(os.path.realpath(os.path.join(root, p)), dirs):
-                    outside.add(p)
-    return sorted(outside)
+                if p not in reals:
+                    reals[p] = os.path.realpath(os.path.join(root, p))
+    return _outside(root, reals)
 
 
 # A file the output quotes from: "path:line[:col]:" (a diagnostic, which
@@ -95,13 +111,12 @@ def audit(root, build_dir, dirs=None):
 _PATH_IN_OUTPUT = re.compile(r"(?:^|[\s'\"`(])(/[^\s:'\"`()]+):\d+[:,]", re.M)
 
 
-def paths_in_output(root, output, dirs=None):
+def paths_in_output(root, output):
     """Absolute names of existing files outside the allowed folders that
     compiler or assembler diagnostics quote ("/etc/passwd:1:5: error: ...")."""
-    dirs = dirs or allowed_dirs(root)
-    found = set()
+    reals = {}
     for p in _PATH_IN_OUTPUT.findall(output):
         real = os.path.realpath(p)
-        if os.path.exists(real) and not _inside(real, dirs):
-            found.add(p)
-    return sorted(found)
+        if os.path.exists(real):
+            reals[p] = real
+    return _outside(root, reals)
