@@ -202,6 +202,8 @@ def run_test(test, kernel, variant, logdir, root=None):
                 not test.host else None
             cmd = host_command(kernel, params) if test.host else \
                 qemu_command(test, kernel, params, os.path.join(mondir, MONITOR), dtb)
+            by_hand = cmd if test.host else \
+                qemu_command(test, kernel, params, dtb=keep_dtb(dtb, logdir, test))
         except guestload.GuestError as e:
             out.params = params
             out.status, out.note = "ERROR", str(e)
@@ -234,7 +236,7 @@ def run_test(test, kernel, variant, logdir, root=None):
     # grader's exit waits for this thread.
     if not out.passed and not run.error and not qemu.stopping():
         out.diagnosis = diagnosis(test, kernel, root or kit_of(kernel), run, parsed)
-    out.log = write_log(logdir, test, cmd, run, out)
+    out.log = write_log(logdir, test, by_hand, run, out)
     return out
 
 
@@ -254,8 +256,23 @@ def diagnosis(test, kernel, root, run, parsed):
     return d or None
 
 
+def keep_dtb(dtb, logdir, test):
+    """A test's own device tree, kept beside its log (the run's copy goes
+    with the run's folder), for the log's command: its path, or None."""
+    if not dtb:
+        return None
+    path = os.path.join(logdir, f"{test.name}.dtb")
+    try:
+        os.makedirs(logdir, exist_ok=True)
+        shutil.copyfile(dtb, path)
+    except OSError:
+        return dtb          # the command as it ran, then
+    return path
+
+
 def write_log(logdir, test, cmd, run, out):
-    """The run's serial output; None (and a note) when it cannot be written."""
+    """The run's serial output; None (and a note) when it cannot be written.
+    cmd: the run's command as one would type it (no monitor socket)."""
     path = os.path.join(logdir, f"{test.name}.log")
     try:
         os.makedirs(logdir, exist_ok=True)

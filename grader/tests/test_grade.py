@@ -61,7 +61,9 @@ class RunTestCase(unittest.TestCase):
         self.assertIn("status PASS, score 6/6", log)
 
     def test_command_line(self):
-        self.run_test(make_test("allpass"))
+        out, _ = self.run_test(make_test("allpass"))
+        with open(out.log) as f:
+            by_hand = f.readline()
         self.run_test(make_test("allpass", qemu={"smp": 1, "mem": "64M", "cpu": "rv64,h=false",
                                                  "args": ["-d", "guest_errors"]},
                                 bootargs="extra={smp}"))
@@ -76,6 +78,11 @@ class RunTestCase(unittest.TestCase):
         qmp = multi[multi.index("-qmp") + 1]
         self.assertRegex(qmp, r"^unix:/\S+/qmp\.sock,server=on,wait=off$")
         self.assertNotIn("snap=1", single[single.index("-append") + 1])
+        # The log's command is the run as one types it: without the grader's
+        # monitor socket (its folder is gone) and the wait for it.
+        self.assertRegex(by_hand, r"^# \S+qemu-system-riscv64 -machine virt .* -smp 2 .*"
+                                  r"-append 'test=allpass nonce=[0-9a-f]{16} seed=0x[0-9a-f]+'$")
+        self.assertNotIn("-qmp", by_hand)
         self.assertIn("-icount", single)
         self.assertEqual(single[single.index("-cpu") + 1], "rv64,h=false")
         self.assertEqual(single[-2:], ["-d", "guest_errors"])
