@@ -23,9 +23,11 @@ possibly inside one folder such as "repo-main/"), the lab folders alone
 upload of single files).
 """
 
+import errno
 import os
 import re
 import shutil
+import stat
 import tempfile
 
 from . import ownership, sanitize
@@ -51,7 +53,7 @@ class Submission:
         self.path = path
         self.root = path
         self.layout = "tree"
-        self.files = {}         # kit-relative path -> file in the submission (student files)
+        self.files = {}         # kit-relative path -> its bytes (student files), read once
         self.used = []          # student files copied into the private kit
         self.unchanged = []     # ...of which identical to the kit's skeleton
         self.missing = []       # student files not found: the skeleton is used
@@ -196,26 +198,75 @@ def _entries(sub, kit_root, student_paths):
     return out
 
 
-def _same(a, b):
-    """Byte-equal files, allowing CRLF line ends (a Windows checkout)."""
+def read_beneath(base, path, cap):
+    """The bytes of the regular file at path, a path below the folder base,
+    opened one component at a time without following a symbolic link
+    anywhere below base, and read from that one open file: the submission
+    may change while it is graded (a student's own folder on a shared
+    machine), and the grader, maybe root, must read only what the walk saw
+    as a regular file inside it, never a link swapped in since (to
+    /etc/shadow, /dev/zero). (bytes, None), or (None, why) when it is not
+    a regular file below base or is larger than cap bytes."""
+    rel = os.path.relpath(path, base)
+    parts = rel.split(os.sep)
+    if os.path.isabs(rel) or parts[0] == os.pardir or not all(parts):
+        return None, "not inside the submission"
+    fd = None
     try:
-        if max(os.path.getsize(a), os.path.getsize(b)) > MAX_COMPARED_FILE:
+        fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        for name in parts[:-1]:
+            nfd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                          dir_fd=fd)
+            os.close(fd)
+            fd = nfd
+        # O_NONBLOCK: a FIFO put there must not hold the open.
+        nfd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+                      dir_fd=fd)
+        os.close(fd)
+        fd = nfd
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, "not a regular file"
+        if st.st_size > cap:
+            return None, f"larger than {cap >> 20} MiB"
+        chunks, size = [], 0
+        while size <= cap:
+            chunk = os.read(fd, min(1 << 20, cap + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > cap:                  # it grew while it was read
+            return None, f"larger than {cap >> 20} MiB"
+        return b"".join(chunks), None
+    except OSError as e:
+        if e.errno == errno.ELOOP:          # a link where the walk saw none
+            return None, "symbolic link"
+        if e.errno == errno.ENOTDIR:
+            return None, "a folder on its path is a symbolic link or no folder"
+        return None, f"cannot be read: {e.strerror or e}"
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _same(data, kit_file):
+    """data (bytes) equals the kit's file, allowing CRLF line ends (a
+    Windows checkout)."""
+    if data is None or len(data) > MAX_COMPARED_FILE:
+        return False
+    try:
+        if os.path.getsize(kit_file) > MAX_COMPARED_FILE:
             return False
-        with open(a, "rb") as fa, open(b, "rb") as fb:
-            da, db = fa.read(), fb.read()
+        with open(kit_file, "rb") as f:
+            kit = f.read()
     except OSError:
         return False
-    return da == db or da.replace(b"\r\n", b"\n") == db.replace(b"\r\n", b"\n")
+    return data == kit or data.replace(b"\r\n", b"\n") == kit.replace(b"\r\n", b"\n")
 
 
-def _student_file_problem(path):
-    try:
-        if os.path.getsize(path) > MAX_STUDENT_FILE:
-            return f"larger than {MAX_STUDENT_FILE >> 20} MiB"
-        with open(path, "rb") as f:
-            m = REFUSED_SOURCE.search(f.read())
-    except OSError as e:
-        return f"cannot be read: {e.strerror or e}"
+def _student_file_problem(data):
+    m = REFUSED_SOURCE.search(data)
     if m:
         return f"uses '{m.group().decode()}', which the grader refuses (it can read files " \
                "outside the kit)"
@@ -231,16 +282,19 @@ def scan(path, kit_root, labs):
     for rel, full in sorted(entries.items()):
         kit_file = os.path.join(kit_root, rel)
         if rel in student_paths:
-            problem = _student_file_problem(full)
+            # Read once: what is checked here is what install() builds.
+            data, problem = read_beneath(sub.path, full, MAX_STUDENT_FILE)
+            problem = problem or _student_file_problem(data)
             if problem:
                 sub.ignored.append((rel, problem))
                 continue
-            sub.files[rel] = full
+            sub.files[rel] = data
             sub.used.append(rel)
-            if os.path.isfile(kit_file) and _same(full, kit_file):
+            if os.path.isfile(kit_file) and _same(data, kit_file):
                 sub.unchanged.append(rel)
         elif os.path.isfile(kit_file):
-            if not _same(full, kit_file):
+            data, _ = read_beneath(sub.path, full, MAX_COMPARED_FILE)
+            if not _same(data, kit_file):
                 sub.modified.append(rel)
         else:
             sub.added.append(rel)
@@ -287,14 +341,15 @@ class PrivateKit:
             os.symlink(os.path.abspath(src), dst)
 
     def install(self, sub):
-        """Copy the submission's student files over the skeletons. Fresh
-        files (copyfile keeps no times), so make always rebuilds them. Then
-        everything is made readable by the sandbox's runs (the group of the
-        kit's folder), writable by none of them."""
+        """Write the submission's student files (the bytes scan() read and
+        checked) over the skeletons. Fresh files, so make always rebuilds
+        them. Then everything is made readable by the sandbox's runs (the
+        group of the kit's folder), writable by none of them."""
         for rel in sub.used:
             dst = os.path.join(self.root, rel)
             os.makedirs(os.path.dirname(dst), exist_ok=True)
-            shutil.copyfile(sub.files[rel], dst)
+            with open(dst, "wb") as f:
+                f.write(sub.files[rel])
         ownership.readable_inside(self.root)
 
     def keep_logs(self, outcomes, dest):
