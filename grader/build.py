@@ -2,9 +2,11 @@
 
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
+import time
 
 from . import deps, labspec, qemu, sandbox, sanitize, symbols
 
@@ -19,6 +21,11 @@ VARIANT_NAMES = {"student": "your files", "sol": "solutions",
                  "skel": "skeleton (earlier labs from solutions)"}
 BUILD_TIMEOUT = 300
 OUTPUT_KEPT = 64 * 1024         # characters of compiler output kept for the report
+# A build that prints more than this is stopped: the grader reads the output
+# of every build, and a source that makes the compiler warn millions of times
+# would otherwise fill the grader's memory until the timeout (gigabytes). A
+# full cold build of every lab prints a few KiB.
+OUTPUT_CAP = 4 << 20
 
 # Every build runs in the sandbox (grader/sandbox.py) with its limits
 # (sandbox.BUILD_LIMITS: a source that makes the compiler read /dev/zero or
@@ -211,20 +218,52 @@ def _run(cmd, timeout, env=None, cwd=None):
     if proc is None:
         return False, "not started: the grader is stopping"
     try:
-        data, _ = proc.communicate(timeout=timeout)
-        ok = proc.returncode == 0
-        out = sanitize.raw(data)
-    except subprocess.TimeoutExpired:
-        _killpg(proc)
-        try:
-            proc.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        ok, out = False, f"build did not finish in {timeout} s"
+        tail, why = _read_tail(proc, time.monotonic() + timeout)
+        if why == "flood":
+            ok = False
+            out = sanitize.raw(tail)[-OUTPUT_KEPT:] + \
+                f"\ngrader: build stopped: more than {OUTPUT_CAP >> 20} MiB of compiler " \
+                "output (the last of it above)"
+        elif why == "timeout":
+            ok, out = False, f"build did not finish in {timeout} s"
+        else:
+            ok, out = proc.returncode == 0, sanitize.raw(tail)[-OUTPUT_KEPT:]
     finally:
         _killpg(proc)       # nothing the build started may outlive it
+        proc.stdout.close()
+        proc.wait()
         qemu.untrack(proc)
-    return ok, out[-OUTPUT_KEPT:]
+    return ok, out
+
+
+def _read_tail(proc, deadline):
+    """The build's output until it ends: (its last bytes, None); or it is
+    stopped at the deadline ("timeout") or past OUTPUT_CAP bytes ("flood").
+    Only the end is kept, never the whole of a flood."""
+    fd = proc.stdout.fileno()
+    poll = select.poll()
+    poll.register(fd, select.POLLIN)
+    tail, total = bytearray(), 0
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return tail, "timeout"
+        if not poll.poll(left * 1000):
+            continue
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        total += len(chunk)
+        tail += chunk
+        if len(tail) > 8 * OUTPUT_KEPT:
+            del tail[:-4 * OUTPUT_KEPT]     # bytes: a character may take 4
+        if total > OUTPUT_CAP:
+            return tail, "flood"
+    try:
+        proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        return tail, "timeout"
+    return tail, None
 
 
 def _killpg(proc):
