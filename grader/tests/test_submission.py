@@ -117,6 +117,28 @@ class ScanTest(unittest.TestCase):
         s = self.scan(other)
         self.assertEqual(s.used, [])
 
+    def test_what_changes_after_the_walk_is_not_read(self):
+        """A student's own folder may change while it is graded: each file
+        is opened below the submission without following any link, and read
+        from that one open file (never /etc/shadow or /dev/zero swapped in
+        since the walk saw a regular file)."""
+        self.put("labs/01-demo/demo.c", "x")
+        base = os.path.abspath(self.sub)
+        os.symlink("/dev/zero", os.path.join(base, "zero"))
+        os.symlink(os.path.join(self.kit, "labs"), os.path.join(base, "kitlabs"))
+        os.mkfifo(os.path.join(base, "fifo"))
+        cases = {"labs/01-demo/demo.c": (b"x", None), "zero": (None, "symbolic link"),
+                 "kitlabs/01-demo/demo.c": (None, "a folder on its path is a symbolic link "
+                                                  "or no folder"),
+                 "fifo": (None, "not a regular file"), "../kit/Makefile":
+                 (None, "not inside the submission")}
+        for rel, want in cases.items():
+            with self.subTest(rel=rel):
+                self.assertEqual(submission.read_beneath(base, os.path.join(base, rel), 1 << 20),
+                                 want)
+        self.assertEqual(submission.read_beneath(base, os.path.join(base, "labs/01-demo/demo.c"),
+                                                 0), (None, "larger than 0 MiB"))
+
     def test_nested_folder(self):
         self.put("repo-main/labs/01-demo/demo.c", "/* mine */")
         self.put("repo-main/.gitignore", "build/")
@@ -180,6 +202,22 @@ class PrivateKitTest(unittest.TestCase):
         self.assertEqual(os.listdir(work), [])
         self.assertFalse(os.path.exists(b.root))
 
+    def test_install_builds_what_scan_checked(self):
+        # The file turned into a link to a secret after the scan (a student
+        # swapping it while the kit is copied): the bytes scanned are built.
+        sub_dir = os.path.join(self.tmp.path, "sub")
+        path = os.path.join(sub_dir, "labs/01-demo/demo.c")
+        kit.write(path, "/* mine */\n")
+        sub = submission.scan(sub_dir, self.kit, self.labs)
+        secret = os.path.join(self.tmp.path, "secret")
+        kit.write(secret, "root:SECRET:0:0\n")
+        os.unlink(path)
+        os.symlink(secret, path)
+        with submission.PrivateKit(self.kit) as a:
+            a.install(sub)
+            self.assertEqual(kit.read(os.path.join(a.root, "labs/01-demo/demo.c")),
+                             "/* mine */\n")
+
 
 class SeedTest(unittest.TestCase):
     """build.seed(): a private kit's first build starts from the kit's own
@@ -225,6 +263,36 @@ class SeedTest(unittest.TestCase):
         self.assertEqual(self.seed(), 2)
         self.make("obj/common/lib/z.c.o", 105)
         self.assertEqual(self.seed(), 0)        # newer than the image
+
+
+class BuildOutputTest(unittest.TestCase):
+    """build._run reads a build's output as it comes and keeps its end: a
+    source that makes the compiler warn millions of times stops the build
+    past build.OUTPUT_CAP instead of filling the grader's memory."""
+
+    def run_sh(self, script, timeout=30):
+        t0 = time.monotonic()
+        ok, out = build._run(["sh", "-c", script], timeout)
+        return ok, out, time.monotonic() - t0
+
+    def test_ordinary_builds(self):
+        self.assertEqual(self.run_sh("echo built")[:2], (True, "built\n"))
+        self.assertEqual(self.run_sh("echo 'x.c:1: error: no'; exit 2")[:2],
+                         (False, "x.c:1: error: no\n"))
+
+    def test_flood_is_stopped(self):
+        ok, out, took = self.run_sh("while :; do echo 'x.c:1: warning: again and again'; done")
+        self.assertFalse(ok)
+        self.assertTrue(out.endswith(f"build stopped: more than {build.OUTPUT_CAP >> 20} MiB of "
+                                     "compiler output (the last of it above)"), out[-300:])
+        self.assertIn("x.c:1: warning: again and again\n", out)
+        self.assertLess(len(out), build.OUTPUT_KEPT + 200)
+        self.assertLess(took, 20)
+
+    def test_timeout(self):
+        ok, out, took = self.run_sh("echo start; sleep 30", timeout=0.5)
+        self.assertEqual((ok, out), (False, "build did not finish in 0.5 s"))
+        self.assertLess(took, 5)
 
 
 class AuditTest(unittest.TestCase):
