@@ -132,19 +132,32 @@ def _sandboxed(cmd, root):
         return ""
 
 
+# A line of `nm -P` for one of the kit's stacks: name, type, value[, size].
+_NM_STACK = re.compile(r"(hart_stacks|trap_stacks|bad_stack) [A-Za-z] ([0-9a-f]{1,16})"
+                       r"(?: [0-9a-f]+)? ?")
+
+
 def stack_ranges(root, kernel):
-    """[(low, high)] of every stack of the hypervisor, from its symbols."""
+    """[(low, high)] of every stack of the hypervisor, from its symbols.
+    The symbol table is a student's build: a name may hold any byte (a
+    newline too, to forge a line of nm's), so only whole lines of the exact
+    form count, and a stack named twice with two addresses is left out."""
     nm = tool("nm")
     if not nm:
         return []
-    addrs = {}
-    for line in _sandboxed([nm, kernel], root).splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[2] in ("hart_stacks", "trap_stacks", "bad_stack"):
-            addrs[parts[2]] = int(parts[0], 16)
+    seen = {}
+    for line in _sandboxed([nm, "-P", kernel], root).split("\n"):
+        m = _NM_STACK.fullmatch(line)
+        if m:
+            seen.setdefault(m.group(1), set()).add(int(m.group(2), 16))
     sizes = {"hart_stacks": MAX_HARTS * HART_STACK_SIZE,
              "trap_stacks": MAX_HARTS * TRAP_STACK_SIZE, "bad_stack": BAD_STACK_SIZE}
-    return [(a, a + sizes[n]) for n, a in addrs.items()]
+    out = []
+    for name, values in seen.items():
+        if len(values) == 1:
+            low = values.pop()
+            out.append((low, low + sizes[name]))
+    return out
 
 
 class Images:

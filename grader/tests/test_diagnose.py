@@ -15,6 +15,7 @@ A hang (lab 1, `for (;;);`) is test_timeout_e2e.py's.
 
 import time
 import unittest
+from unittest import mock
 
 from grader import diagnose, monitor, sandbox
 from grader.tests import fakes, kit
@@ -71,6 +72,26 @@ class ParseTest(unittest.TestCase):
 
     def test_no_monitor_is_no_snapshot(self):
         self.assertEqual(monitor.snapshot("/nonexistent/qmp.sock"), ([], {}))
+
+    def test_stack_symbols_of_a_hostile_build(self):
+        # nm -P over a student's image: names may hold any byte. A name with
+        # \x1c or \x1f once split a line where Python splits ("zz q
+        # hart_stacks": int('zz', 16), a grader error); one with a newline
+        # can forge a whole line, which then names hart_stacks twice.
+        nm = ("Q\x1czz\x1fq\x1fhart_stacks t 80200010 \n"
+              "hart_stacks B 80214ab0 20000\n"
+              "trap_stacks B 802049f0 10000\n"
+              "x\n"
+              "trap_stacks B 80000000 10000\n"
+              "y T 80200000 4\n"
+              "bad_stack b 80234ab0 \n"
+              "bad_stack b zz \n")
+        with mock.patch.object(diagnose, "_sandboxed", return_value=nm), \
+                mock.patch.object(diagnose, "tool", return_value="nm"):
+            ranges = diagnose.stack_ranges("/kit", "/kit/build/x/hyp.elf")
+        self.assertEqual(sorted(ranges), [
+            (0x80214ab0, 0x80214ab0 + diagnose.MAX_HARTS * diagnose.HART_STACK_SIZE),
+            (0x80234ab0, 0x80234ab0 + diagnose.BAD_STACK_SIZE)])
 
 
 class HartsTest(unittest.TestCase):

@@ -106,7 +106,8 @@ int main(int argc, char **argv)
 	if (!finished) {
 		char ended[160];
 		if (spawn_finish(to_program, from_program, ended, sizeof(ended)) && ended[0])
-			printf("host-oracle: after the last answer the decoder program %s\n", ended);
+			printf("host-oracle: after the last answer, the decoder program failed: %s\n",
+			       ended);
 	}
 	return 0;
 }
