@@ -266,15 +266,27 @@ CPU ?= rv64
 TEST ?=
 # QEMUEXTRA: more QEMU options, e.g. QEMUEXTRA='-d int,guest_errors -D build/qemu.log'
 QEMUEXTRA ?=
+# DTB_CPU: boot with the device tree QEMU makes for that CPU instead (lab 1's
+# hext_dt_lies: CPU=rv64,h=false DTB_CPU=rv64, a tree that says H on a hart
+# without it), as the grader's "dtb_cpu" does.
+DTB_CPU ?=
+DTB_FILE := $(BUILD)/dtb-cpu.dtb
 QEMUOPTS := -machine virt -nographic -bios default -no-reboot -cpu $(CPU) \
-	-smp $(SMP) -m $(MEM) -kernel $(KERNEL) -append "test=$(TEST) nonce=interactive" $(QEMUEXTRA)
+	-smp $(SMP) -m $(MEM) -kernel $(KERNEL) -append "test=$(TEST) nonce=interactive" \
+	$(if $(DTB_CPU),-dtb $(DTB_FILE)) $(QEMUEXTRA)
+DTB_PREREQ := $(if $(DTB_CPU),dtb-cpu)
 GDBPORT ?= $(shell echo $$(( $$(id -u) % 5000 + 25000 )))
 
-.PHONY: qemu qemu-gdb qemu-gdb-stop gdb
-qemu: build  ## run lab LAB in QEMU (Ctrl-A X quits)
+.PHONY: qemu qemu-gdb qemu-gdb-stop gdb dtb-cpu
+qemu: build $(DTB_PREREQ)  ## run lab LAB in QEMU (Ctrl-A X quits)
 	$(QEMU) $(QEMUOPTS)
 
-qemu-gdb: build  ## QEMU halted, waiting for gdb on GDBPORT
+# The tree of a machine like this one but with -cpu $(DTB_CPU) (QEMU writes it and exits).
+dtb-cpu: build
+	$(QEMU) -machine virt,dumpdtb=$(DTB_FILE) -bios default -display none -monitor none \
+		-serial none -nic none -cpu $(DTB_CPU) -smp $(SMP) -m $(MEM)
+
+qemu-gdb: build $(DTB_PREREQ)  ## QEMU halted, waiting for gdb on GDBPORT
 	@echo "*** QEMU waits for gdb on localhost:$(GDBPORT); in another terminal: make gdb-attach LAB=$(LAB)$(if $(filter 1,$(SOLUTION)), SOLUTION=1)$(if $(filter 1,$(SKELETON)), SKELETON=1)"
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp:localhost:$(GDBPORT) -pidfile $(BUILD)/qemu-gdb.pid
 
@@ -288,7 +300,7 @@ qemu-gdb-stop:  ## stop the QEMU that 'make qemu-gdb LAB=n' started
 gdb-attach:  ## attach gdb-multiarch to a waiting 'make qemu-gdb'
 	$(GDB) -q -x common/tools/gdbinit -ex 'target remote localhost:$(GDBPORT)' $(KERNEL)
 
-gdb: build  ## QEMU + gdb in one terminal (serial output mirrored from a log)
+gdb: build $(DTB_PREREQ)  ## QEMU + gdb in one terminal (serial output mirrored from a log)
 	@GDB='$(GDB)' QEMU='$(QEMU)' PORT='$(GDBPORT)' KERNEL='$(KERNEL)' LOG='$(BUILD)/gdb-serial.log' \
 		bash common/tools/gdb.sh $(filter-out -nographic,$(QEMUOPTS))
 

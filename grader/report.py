@@ -50,6 +50,8 @@ def make_qemu_command(test, params=None):
         cmd = f"make qemu LAB={test.lab.number} TEST={test.scenario}"
     if test.cpu != "rv64":
         cmd += f" CPU={cpu}"
+    if test.dtb_cpu and not test.guest:
+        cmd += f" DTB_CPU={test.dtb_cpu}"
     if test.smp != 1:
         cmd += f" SMP={test.smp}"
     if test.mem != ("512M" if test.guest else "128M"):     # each target's default

@@ -140,6 +140,9 @@ class HandoutDocsTest(unittest.TestCase):
                 problems = problems_of(cmd, self.targets, self.labs)
                 if t.guest:
                     self.assertTrue(cmd.startswith("make run GUEST="), cmd)
+                if t.dtb_cpu:       # the machine's tree is another CPU's, as in the test
+                    self.assertIn(f" DTB_CPU={t.dtb_cpu}", cmd)
+                    self.assertIn("\nDTB_CPU ?=", kit.read(os.path.join(self.dest, "Makefile")))
                 bad += [f"lab {lab.number} {t.name}: {cmd}: {p}" for p in problems]
         self.assertEqual(bad, [], "\n".join(bad))
 
