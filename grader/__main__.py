@@ -5,9 +5,11 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 
 from . import grade as grademod
-from . import hidden, labspec, outputs, qemu, report, sandbox, sanitize, submission
+from . import archive, hidden, labspec, outputs, ownership, qemu, report, sandbox, sanitize
+from . import submission
 
 ROOT = labspec.ROOT
 
@@ -101,16 +103,43 @@ def _grade(args, plat):
 
 
 def grade_submission(args, all_labs, labs, plat):
-    """--submission DIR: grade a student's tree in a private copy of the kit."""
+    """--submission DIR: grade a student's tree in a private copy of the
+    kit. DIR may be an archive (.zip, .tar.gz, .tgz, .tar), unpacked as
+    grader batch unpacks one (grader/archive.py) into a folder of its own."""
     if args.solution or args.skeleton:
         print("grader: --solution/--skeleton and --submission do not go together",
               file=sys.stderr)
         return 2
+    if os.path.isfile(args.submission) and archive.archive_kind(args.submission):
+        unpacked = tempfile.mkdtemp(prefix="rvh-submission-", dir=args.workdir)
+        try:
+            return _grade_archive(args, all_labs, labs, plat, unpacked)
+        finally:
+            ownership.rmtree_quiet(unpacked)
     if not os.path.isdir(args.submission):
-        plat.refusal = f"--submission {sanitize.line(args.submission)}: not a folder"
+        plat.refusal = f"--submission {sanitize.line(args.submission)}: not a folder or a " \
+                       ".zip/.tar.gz/.tgz/.tar archive"
         print(f"grader: {plat.refusal}", file=sys.stderr)
         return 2
-    sub = submission.scan(args.submission, ROOT, all_labs)
+    return _grade_tree(args, args.submission, all_labs, labs, plat)
+
+
+def _grade_archive(args, all_labs, labs, plat, unpacked):
+    folder = os.path.join(unpacked, "submission")
+    try:
+        skipped = archive.extract(args.submission, folder)
+    except archive.ArchiveError as e:
+        plat.refusal = f"--submission {sanitize.line(args.submission)}: bad archive: {e}"
+        print(f"grader: {plat.refusal}", file=sys.stderr)
+        return 2
+    if skipped:
+        print(f"! archive: {len(skipped)} link(s)/special file(s) not unpacked: "
+              + ", ".join(sanitize.line(n) for n in skipped[:5]))
+    return _grade_tree(args, folder, all_labs, labs, plat)
+
+
+def _grade_tree(args, folder, all_labs, labs, plat):
+    sub = submission.scan(folder, ROOT, all_labs)
     last = max(lab.number for lab in labs)
     sub.missing = [p for p in sub.missing if int(p.split("/")[1][:2]) <= last]
     tamper = submission.report_lines(sub)
@@ -178,7 +207,8 @@ def main(argv=None):
     g.add_argument("--prairielearn", metavar="FILE",
                    help="write PrairieLearn's external-grader results.json")
     g.add_argument("--submission", metavar="DIR",
-                   help="grade a student's tree: only its student files are used, in a "
+                   help="grade a student's tree (a folder, or a .zip/.tar.gz/.tgz/.tar "
+                        "archive of one): only its student files are used, in a "
                         "private copy of the kit; changes to anything else are reported")
     g.add_argument("--extra-tests", metavar="DIR",
                    help="add hidden tests: DIR/NN-name.json (see docs/instructors.md)")

@@ -2,13 +2,16 @@
 report, the private copy of the kit, the build audit, and two graders
 running at once."""
 
+import io
 import json
 import os
 import signal
 import subprocess
 import sys
+import tarfile
 import time
 import unittest
+import zipfile
 from unittest import mock
 
 from grader import build, deps, labspec, submission
@@ -393,6 +396,32 @@ class FakeKitSubmissionTest(unittest.TestCase):
         self.assertEqual(fakes.wait_gone([pid for pid, _ in
                                           fakes.processes_mentioning(self.tmp.path)]), [])
         self.assertEqual(os.listdir(work), [], "the private kit was not deleted")
+
+    def test_an_archive_is_unpacked_first(self):
+        # As grader batch unpacks one (grader/archive.py), into a folder of its own.
+        self.write_tests(DEMO_LAB["tests"])
+        work = os.path.join(self.tmp.path, "work")
+        os.makedirs(work)
+        good = os.path.join(self.tmp.path, "sub.zip")
+        with zipfile.ZipFile(good, "w") as z:
+            z.writestr("repo-main/labs/01-demo/demo.c", "/* mine */\n")
+            z.writestr("repo-main/Makefile", "build:\n\tfalse\n")
+        p = kit.run_grader(["grade", "--submission", good, "--json", "r.json", "--workdir",
+                            work], cwd=self.root, env={"QEMU": self.qemu})
+        self.assertEqual(p.returncode, 0, p.stdout)
+        js, tests = kit.tests_by_name(os.path.join(self.root, "r.json"))
+        self.assertEqual((js["submission"]["used"], js["submission"]["modified"]),
+                         (["labs/01-demo/demo.c"], ["Makefile"]))
+        self.assertEqual(tests["allpass"]["score"], 1)
+        bad = os.path.join(self.tmp.path, "bad.tar.gz")
+        with tarfile.open(bad, "w:gz") as tf:
+            info = tarfile.TarInfo("../escape.c")
+            tf.addfile(info, io.BytesIO(b""))
+        p = kit.run_grader(["grade", "--submission", bad, "--workdir", work], cwd=self.root,
+                           env={"QEMU": self.qemu})
+        self.assertEqual(p.returncode, 2, p.stdout)
+        self.assertIn("bad archive: unsafe member name '../escape.c'", p.stdout)
+        self.assertEqual(os.listdir(work), [], "the unpacked archive was not deleted")
 
     def test_not_a_folder_and_solution_flag(self):
         self.write_tests(DEMO_LAB["tests"])
