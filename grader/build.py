@@ -231,7 +231,10 @@ def _run(cmd, timeout, env=None, cwd=None):
     finally:
         _killpg(proc)       # nothing the build started may outlive it
         proc.stdout.close()
-        proc.wait()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
         qemu.untrack(proc)
     return ok, out
 
