@@ -456,7 +456,7 @@ class Jail:
             bound.append(self.kit)
         for w in self.writable:
             a += ["--bind", w, w]
-        for src, dst in self.readonly + [(p, p) for p in _paths_in(argv, bound)]:
+        for src, dst in self.readonly + _paths_in(argv, bound):
             if os.path.exists(src):
                 a += ["--ro-bind", src, dst]
         # bubblewrap's / and /dev are tmpfs with no size limit, in RAM that
@@ -508,15 +508,19 @@ def _remove_ipc(uid):
 
 
 def _paths_in(argv, bound):
-    """Absolute paths named on a command line (alone or as file=...) that
-    exist outside what is bound already: the program itself when it lives
-    elsewhere (a test's fake QEMU), a guest image a test names."""
+    """[(source, place)] of the absolute paths named on a command line
+    (alone or as file=...) that exist outside what is bound already: the
+    program itself when it lives elsewhere (a test's fake QEMU), a guest
+    image a test names. Each is bound at the name the command uses, as the
+    file that name stands for: a symbolic link (build/linux/Image names the
+    cached kernel beside it) would lead nowhere in the sandbox."""
     out = []
     for arg in argv:
         for word in [arg] + [p.split("=", 1)[1] for p in arg.split(",") if p.startswith("file=")]:
             if word.startswith("/") and os.path.exists(word) and \
-                    not any(word == b or word.startswith(b + "/") for b in bound + out):
-                out.append(os.path.realpath(word) if os.path.islink(word) else word)
+                    not any(word == b or word.startswith(b + "/")
+                            for b in bound + [place for _, place in out]):
+                out.append((os.path.realpath(word), word))
     return out
 
 

@@ -148,6 +148,21 @@ class BwrapTest(ModeCase, unittest.TestCase):
         for name in ("root", "home", "srv"):
             self.assertNotIn(f"\n{name}\n", "\n" + out)
 
+    def test_a_link_named_on_the_command_line(self):
+        # A guest image named by a symbolic link outside the kit (the kit's
+        # build/linux/Image names the cached kernel beside it, and a private
+        # kit's QEMU is given that name) is there, at that name.
+        cache = os.path.join(self.tmp.path, "cache")
+        os.makedirs(os.path.join(cache, "k-1"))
+        with open(os.path.join(cache, "k-1", "Image"), "w") as f:
+            f.write("kernel\n")
+        os.symlink("k-1/Image", os.path.join(cache, "Image"))
+        with self.box.jail(self.kit) as j:
+            p = subprocess.run(j.wrap(["/bin/cat", os.path.join(cache, "Image")]), env=j.env,
+                               cwd=j.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=20)
+        self.assertEqual(p.stdout.decode("utf-8", "replace"), "kernel\n")
+
     def test_no_ram_without_limit(self):
         # bubblewrap's / and /dev are tmpfs in RAM that no rlimit counts:
         # read-only; /dev/shm is 1 MiB; /tmp is the only place to write.

@@ -433,6 +433,38 @@ class FakeKitSubmissionTest(unittest.TestCase):
 
 
 @kit.needs_real_kit
+class CapstoneSubmissionTest(unittest.TestCase):
+    """An instructor grades the capstone: the reference answers of labs
+    1-10 as a student's tree score full marks in a private kit, the real
+    guests included (U-Boot, and Linux on 4 vCPUs from the kit's cached
+    kernel: the private kit names it by a link, build/linux/Image, that the
+    sandbox once left dangling, 22 points lost on every submission)."""
+
+    def test_reference_scores_full_marks(self):
+        if not os.path.isfile(os.path.join(kit.ROOT, "build", "linux", "Image")):
+            self.skipTest("the kit's Linux is not built (make linux)")
+        tmp = fakes.TempDir()
+        self.addCleanup(tmp.cleanup)
+        self.addCleanup(fakes.kill_mentioning, tmp.path)
+        sub = os.path.join(tmp.path, "sub")
+        for lab in labspec.load_labs(kit.ROOT):
+            for f in lab.student_files:
+                kit.write(os.path.join(sub, "labs", lab.dirname, f),
+                          kit.solution(f"{lab.dirname}/{f}"))
+        result = os.path.join(tmp.path, "r.json")
+        p = kit.run_grader(["grade", "--lab", "10", "--submission", sub, "--json", result,
+                            "--workdir", tmp.path])
+        self.assertIn(p.returncode, (0, 1), p.stdout[-2000:])
+        _, tests = kit.tests_by_name(result)
+        self.assertIn("linux", tests)
+        self.assertIn("uboot", tests)
+        for name, t in sorted(tests.items()):
+            self.assertEqual(t["score"], t["max_score"], f"{name}: {t['note']}\n" +
+                             p.stdout[-2000:])
+        self.assertEqual(p.returncode, 0)
+
+
+@kit.needs_real_kit
 class ConcurrentGradersTest(unittest.TestCase):
     """Two `grade --submission` at once on one machine, of different
     submissions: each gets its own private kit and build, and its own
