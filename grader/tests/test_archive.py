@@ -161,6 +161,22 @@ class ArchiveTest(unittest.TestCase):
                                    side_effect=AssertionError("read it")):
                 self.assertRefused(self.path("d.zip"), "list of members is larger than 0 MiB")
 
+    def test_pax_global_headers(self):
+        # tarfile copies a global header's keys into every later member:
+        # more than a git archive's (its commit id) is refused before read.
+        def pax_tar(path, keys):
+            with tarfile.open(path, "w", format=tarfile.PAX_FORMAT, pax_headers=keys) as tf:
+                for i in range(3):
+                    info = tarfile.TarInfo(f"repo-main/f{i}.c")
+                    info.size = 1
+                    tf.addfile(info, io.BytesIO(b"x"))
+        pax_tar(self.path("git.tar"), {"comment": "0123456789abcdef0123456789abcdef01234567"})
+        self.assertEqual(archive.extract(self.path("git.tar"), self.dest), [])
+        self.assertEqual(len(self.files()), 3)
+        archive._empty(self.dest)
+        pax_tar(self.path("bomb.tar"), {f"k{i:05d}": "" for i in range(200)})
+        self.assertRefused(self.path("bomb.tar"), "more than 1024 bytes of pax global headers")
+
     def test_unreadable_archives(self):
         with open(self.path("bad.zip"), "wb") as f:
             f.write(os.urandom(2000))
