@@ -67,7 +67,7 @@ def cmd_grade(args):
         code = _grade(args, plat)
     except BaseException as e:
         why = "interrupted" if isinstance(e, KeyboardInterrupt) else \
-            f"grader error: {type(e).__name__}: {e}"
+            "grader error: " + sanitize.error(e)
         plat.fail(why)
         raise
     if code == 2:

@@ -161,7 +161,7 @@ def grade_one(entry, args, limit, keep):
         _grade_into(row, entry, args, limit, keep, work, t0)
     except Exception as e:      # noqa: BLE001: a grader bug is this row's error, not the batch's
         row.status = "error"
-        row.notes.append(f"grader error: {type(e).__name__}: {e}")
+        row.notes.append("grader error: " + sanitize.error(e))
     finally:
         if work:
             ownership.rmtree_quiet(work)
@@ -328,7 +328,7 @@ def main(args):
             row = grade_one(entry, args, limit, keep)
         except Exception as e:      # noqa: BLE001: never the whole batch
             row = Row(entry.name)
-            row.notes.append(f"grader error: {type(e).__name__}: {e}")
+            row.notes.append("grader error: " + sanitize.error(e))
         with lock:
             rows.append(row)
             _write_csv_or_say(args.csv, labs, rows)

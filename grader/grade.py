@@ -8,6 +8,7 @@ import tempfile
 
 from . import build as buildmod
 from . import diagnose, evaluate, guestload, labspec, linux, oracle, ownership, qemu, sandbox
+from . import sanitize
 
 QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
 
@@ -314,7 +315,7 @@ def _result_or_error(fut, test, variant):
         return fut.result()
     except Exception as e:      # noqa: BLE001 (deliberately broad)
         t = TestOutcome(test, variant)
-        t.status, t.note = "ERROR", f"grader error: {type(e).__name__}: {e}"
+        t.status, t.note = "ERROR", "grader error: " + sanitize.error(e)
         return t
 
 

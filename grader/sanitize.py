@@ -60,3 +60,10 @@ def tree(obj):
 def is_clean(s):
     """True when text() would change nothing (tests use it)."""
     return text(s) == s
+
+
+def error(e):
+    """An exception as the grader words it in a note: its type, and its
+    message when it has one (a MemoryError has none)."""
+    msg = str(e)
+    return f"{type(e).__name__}: {msg}" if msg else type(e).__name__
