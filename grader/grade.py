@@ -213,6 +213,8 @@ def run_test(test, kernel, variant, logdir, root=None):
     finally:
         if mondir:
             ownership.rmtree_quiet(mondir)
+    if not test.host and not run.error:
+        run.error = refused_machine(run)
     parsed = evaluate.Parsed(run.text, params["nonce"])
     out.run, out.parsed, out.params = run, parsed, params
     out.results = [evaluate.evaluate_check(c, parsed, run, params) for c in test.checks]
@@ -255,6 +257,21 @@ def diagnosis(test, kernel, root, run, parsed):
     d.lines += from_dump.lines
     d.hints += from_dump.hints
     return d or None
+
+
+FIRMWARE_BANNER = "OpenSBI v"     # the first thing a machine prints
+
+
+def refused_machine(run):
+    """QEMU's own complaint when it refused its command line and never
+    started the machine (a guest file it cannot load): no firmware banner, a
+    failing status and a line of QEMU's. Nothing the student's code did; the
+    checks' hints would send them looking in it. None otherwise."""
+    if run.exit_code in (None, 0) or FIRMWARE_BANNER in run.text:
+        return None
+    prefix = os.path.basename(QEMU) + ": "
+    said = [ln for ln in run.text.splitlines() if ln.startswith(prefix)]
+    return f"QEMU did not start the machine: {said[0][len(prefix):][:300]}" if said else None
 
 
 def keep_dtb(dtb, logdir, test):

@@ -75,7 +75,11 @@ def print_test(t, root, verbose=False):
     if not t.passed and t.parsed:
         for text in t.parsed.diags[:DIAGS_SHOWN]:
             print(f"      ! {color('FAIL', 'diagnosis:')} {sanitize.line(evaluate_clip(text))}")
-    if not t.passed or verbose:
+    if t.status == "ERROR" and t.run and t.run.error and not verbose:
+        # The test could not run (the note says why): its checks judged
+        # nothing, and their hints are about code that never ran.
+        print(f"         ({len(t.results)} check(s) not judged: the test did not run)")
+    elif not t.passed or verbose:
         for r in t.results:
             if r.ok and not verbose:
                 continue

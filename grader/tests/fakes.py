@@ -165,6 +165,11 @@ def say(line):
     out.write(line + "\r\n")
     out.flush()
 
+if test == "refused":      # QEMU refuses its command line: no machine, no banner
+    sys.stderr.write(f"{os.path.basename(sys.argv[0])}: -device loader,file=/nope: "
+                     "Cannot load specified image /nope\n")
+    sys.exit(1)
+
 say("OpenSBI v1.1 (fake)")
 say("fake-argv: " + repr(sys.argv))
 

@@ -2,6 +2,7 @@
 qemu-system-riscv64 that reads the real command line the grader builds."""
 
 import ast
+import io
 import json
 import os
 import re
@@ -141,6 +142,21 @@ class RunTestCase(unittest.TestCase):
         self.assertEqual((out.status, out.score), ("PARTIAL", 2))
         self.assertIn("status 3 without a shutdown line", " ".join(out.results[2].saw))
         self.assertEqual(out.parsed.dump_excerpt()[0], "panic: something broke")
+
+    def test_machine_never_started(self):
+        # QEMU refused its command line (a guest file it cannot load): the
+        # student's code never ran, and the report says so instead of the
+        # checks' hints about it.
+        out, _ = self.run_test(make_test("refused"))
+        self.assertEqual((out.status, out.score), ("ERROR", 0))
+        self.assertEqual(out.note, "QEMU did not start the machine: -device loader,file=/nope: "
+                                   "Cannot load specified image /nope")
+        text = io.StringIO()
+        with mock.patch.object(sys, "stdout", text):
+            report.print_test(out, self.tmp.path)
+        self.assertIn("! QEMU did not start the machine", text.getvalue())
+        self.assertIn("(3 check(s) not judged: the test did not run)", text.getvalue())
+        self.assertNotIn("hint:", text.getvalue())
 
     def test_failure_exit(self):
         checks = [{"name": "stops", "points": 2, "exit": "failure"}]
