@@ -13,6 +13,7 @@ each file and the total are capped. Any bytes may appear in names.
 """
 
 import bz2
+import errno
 import gzip
 import lzma
 import os
@@ -31,17 +32,29 @@ MAX_FILE_BYTES = 16 << 20
 MAX_TOTAL_BYTES = 64 << 20
 MAX_ARCHIVE_BYTES = 256 << 20   # the archive file itself
 MAX_DEPTH = 64                  # folders in a member's name
-# A zip's central directory is read whole (zipfile) before any member: 16 MiB
-# holds 10,000 entries with names of 1,000 bytes; 5.6 million entries that
-# all point at one member took 23 s and 2.3 GB to read before the member
-# count refused them. The end record says both: they are checked first.
-MAX_ZIP_DIRECTORY = 16 << 20
+# A zip's central directory is read whole (zipfile) before any member, as
+# far as its size says, whatever its count says: 5.6 million entries that all
+# point at one member took 23 s and 2.3 GB to read before the member count
+# refused them. The end record says both: they are checked first, the size
+# against the count too (an entry takes 46 bytes and its name, extra field
+# and comment: 1 KiB each on average is more than any real archive needs).
+MAX_ZIP_DIRECTORY = 4 << 20
+ZIP_ENTRY_BYTES = 1024
+# Members zipfile unpacks in pieces it can bound (bzip2 and LZMA members are
+# unpacked whole before their size is checked: 921 bytes took 2 GB).
+ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 STREAM_SLACK = 16 << 20         # tar headers and padding on top of the members' bytes
 # tarfile copies a pax global header's keys into every later member, and
 # keeps every member: a 198 KB archive of a million keys and 2,000 members
 # took 4 GiB in 24 s. git archive (GitHub's "Download") writes one of 52
 # bytes (the commit id).
 MAX_GLOBAL_PAX = 1024           # bytes of pax global headers in one archive
+# Every member's own pax header (and GNU long name) is kept with it too: each
+# at most 64 KiB, all of them at most 4 MiB (long names of 10,000 members).
+MAX_HEADER = 64 << 10
+MAX_HEADERS = 4 << 20
+_HEADER_TYPES = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE,
+                 tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK)
 SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 
 
@@ -139,17 +152,17 @@ _MAGIC = ((b"\x1f\x8b", lambda f: gzip.GzipFile(fileobj=f, mode="rb")),
           (b"BZh", bz2.BZ2File), (b"\xfd7zXZ\x00", lzma.LZMAFile))
 
 
-def _tar_stream(path, budget):
+def _tar_stream(f, budget):
     """The archive's decompressed tar stream, counted (compression found by
     its magic bytes, whatever the file is called)."""
-    f = first = open(path, "rb")
     head = f.read(6)
     f.seek(0)
+    raw = f
     for magic, opener in _MAGIC:
         if head.startswith(magic):
-            f = opener(f)
+            raw = opener(f)
             break
-    return _Counted(f, budget.max_total + STREAM_SLACK, budget, first)
+    return _Counted(raw, budget.max_total + STREAM_SLACK, budget, f)
 
 
 def _target(dest, rel):
@@ -165,42 +178,42 @@ _ZIP64_LOCATOR = struct.Struct("<4sLQL")
 _ZIP64_END = struct.Struct("<4sQ2H2L4Q")
 
 
-def _zip_directory(path):
+def _zip_directory(f):
     """(members, bytes) of a zip's central directory, as its end record
     says (zip64 included), found the way zipfile finds it: at the very end,
     else the last signature in the last 64 KiB (a comment may follow)."""
-    with open(path, "rb") as f:
-        size = f.seek(0, os.SEEK_END)
-        start = max(0, size - _ZIP_END.size - 0xFFFF)
-        f.seek(start)
-        tail = f.read()
-        at = len(tail) - _ZIP_END.size
-        if not (at >= 0 and tail[at:at + 4] == b"PK\x05\x06" and tail[-2:] == b"\0\0"):
-            at = tail.rfind(b"PK\x05\x06")
-        if at < 0 or len(tail) - at < _ZIP_END.size:
-            raise ArchiveError("cannot read it: not a zip file (no end record)")
-        _, _, _, _, members, nbytes, _, _ = _ZIP_END.unpack_from(tail, at)
-        # zip64: a locator right before the end record, and the zip64 end
-        # record right before the locator (where zipfile reads it, whatever
-        # offset the locator names).
-        loc = start + at - _ZIP64_LOCATOR.size
-        if loc - _ZIP64_END.size >= 0:
-            f.seek(loc - _ZIP64_END.size)
-            rec = f.read(_ZIP64_END.size + _ZIP64_LOCATOR.size)
-            if rec[_ZIP64_END.size:_ZIP64_END.size + 4] == b"PK\x06\x07" and \
-                    rec[:4] == b"PK\x06\x06":
-                fields = _ZIP64_END.unpack_from(rec)
-                members, nbytes = fields[7], fields[8]
+    size = f.seek(0, os.SEEK_END)
+    start = max(0, size - _ZIP_END.size - 0xFFFF)
+    f.seek(start)
+    tail = f.read()
+    at = len(tail) - _ZIP_END.size
+    if not (at >= 0 and tail[at:at + 4] == b"PK\x05\x06" and tail[-2:] == b"\0\0"):
+        at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _ZIP_END.size:
+        raise ArchiveError("cannot read it: not a zip file (no end record)")
+    _, _, _, _, members, nbytes, _, _ = _ZIP_END.unpack_from(tail, at)
+    # zip64: a locator right before the end record, and the zip64 end
+    # record right before the locator (where zipfile reads it, whatever
+    # offset the locator names).
+    loc = start + at - _ZIP64_LOCATOR.size
+    if loc - _ZIP64_END.size >= 0:
+        f.seek(loc - _ZIP64_END.size)
+        rec = f.read(_ZIP64_END.size + _ZIP64_LOCATOR.size)
+        if rec[_ZIP64_END.size:_ZIP64_END.size + 4] == b"PK\x06\x07" and \
+                rec[:4] == b"PK\x06\x06":
+            fields = _ZIP64_END.unpack_from(rec)
+            members, nbytes = fields[7], fields[8]
     return members, nbytes
 
 
-def _extract_zip(path, dest, budget, skipped):
-    members, nbytes = _zip_directory(path)
+def _extract_zip(f, dest, budget, skipped):
+    members, nbytes = _zip_directory(f)
     if members > budget.max_members:
         raise ArchiveError(f"more than {budget.max_members} members")
-    if nbytes > MAX_ZIP_DIRECTORY:
-        raise ArchiveError(f"its list of members is larger than {MAX_ZIP_DIRECTORY >> 20} MiB")
-    with zipfile.ZipFile(path) as z:
+    if nbytes > MAX_ZIP_DIRECTORY or nbytes > max(members, 1) * ZIP_ENTRY_BYTES:
+        raise ArchiveError(f"its list of members is larger than {MAX_ZIP_DIRECTORY >> 20} MiB "
+                           f"or than {ZIP_ENTRY_BYTES} bytes a member")
+    with zipfile.ZipFile(f) as z:
         infos = z.infolist()
         if len(infos) > budget.max_members:
             raise ArchiveError(f"more than {budget.max_members} members")
@@ -214,31 +227,47 @@ def _extract_zip(path, dest, budget, skipped):
                 os.makedirs(os.path.join(dest, *rel.split("/")), exist_ok=True)
             elif stat.S_IFMT(mode) and not stat.S_ISREG(mode):
                 skipped.append(rel)     # a symbolic link (or a device) from a Unix zip
+            elif info.compress_type not in ZIP_METHODS:
+                raise ArchiveError(f"{rel!r} is compressed with method {info.compress_type} "
+                                   "(only stored and deflate are read)")
             else:
                 with z.open(info) as src:
                     budget.copy(src, _target(dest, rel), rel)
 
 
 def _checked_headers():
-    """A TarInfo class for one archive that refuses pax global headers of
-    more than MAX_GLOBAL_PAX bytes in all, before tarfile reads them."""
-    global_bytes = [0]
+    """A TarInfo class for one archive that checks each header as it is
+    read, before tarfile acts on it: no negative size (base-256 numbers
+    allow one), no sparse member, headers that describe members (pax, GNU
+    long names) within MAX_HEADER each and MAX_HEADERS in all, and pax
+    global headers within MAX_GLOBAL_PAX in all."""
+    seen = {"global": 0, "all": 0}
 
     class Checked(tarfile.TarInfo):
         @classmethod
         def frombuf(cls, buf, encoding, errors):
             info = super().frombuf(buf, encoding, errors)
+            if info.size < 0:
+                raise ArchiveError("a header with a negative size")
+            if info.type == tarfile.GNUTYPE_SPARSE:
+                raise ArchiveError("a sparse member (not a file a lab needs)")
+            if info.type in _HEADER_TYPES:
+                seen["all"] += info.size
+                if info.size > MAX_HEADER or seen["all"] > MAX_HEADERS:
+                    raise ArchiveError("member headers (pax, long names) larger than "
+                                       f"{MAX_HEADER >> 10} KiB each or "
+                                       f"{MAX_HEADERS >> 20} MiB in all")
             if info.type == tarfile.XGLTYPE:
-                global_bytes[0] += info.size
-                if global_bytes[0] > MAX_GLOBAL_PAX:
+                seen["global"] += info.size
+                if seen["global"] > MAX_GLOBAL_PAX:
                     raise ArchiveError(f"more than {MAX_GLOBAL_PAX} bytes of pax global "
                                        "headers (settings for every member)")
             return info
     return Checked
 
 
-def _extract_tar(path, dest, budget, skipped):
-    stream = _tar_stream(path, budget)
+def _extract_tar(f, dest, budget, skipped):
+    stream = _tar_stream(f, budget)
     try:
         with tarfile.open(fileobj=stream, mode="r|", tarinfo=_checked_headers()) as tf:
             _tar_members(tf, dest, budget, skipped)
@@ -269,15 +298,31 @@ def extract(path, dest, limits=(MAX_MEMBERS, MAX_FILE_BYTES, MAX_TOTAL_BYTES), d
     kind = archive_kind(os.path.basename(path))
     if kind is None:
         raise ArchiveError("not a .zip, .tar.gz, .tgz or .tar file")
-    if os.path.getsize(path) > MAX_ARCHIVE_BYTES:
-        raise ArchiveError(f"the archive is larger than {MAX_ARCHIVE_BYTES >> 20} MiB")
     os.makedirs(dest, exist_ok=True)
-    budget, skipped = _Budget(limits, deadline), []
+    # Opened once, not through a link (whoever can make one there could
+    # name anyone's file), and read from that open file only.
+    try:
+        f = os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC),
+                      "rb")
+    except OSError as e:
+        raise ArchiveError("a symbolic link" if e.errno == errno.ELOOP else
+                           f"cannot read it: {e.strerror or e}") from None
+    with f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ArchiveError("not a regular file")
+        if st.st_size > MAX_ARCHIVE_BYTES:
+            raise ArchiveError(f"the archive is larger than {MAX_ARCHIVE_BYTES >> 20} MiB")
+        return _extract_from(f, kind, dest, _Budget(limits, deadline))
+
+
+def _extract_from(f, kind, dest, budget):
+    skipped = []
     try:
         if kind == ".zip":
-            _extract_zip(path, dest, budget, skipped)
+            _extract_zip(f, dest, budget, skipped)
         else:
-            _extract_tar(path, dest, budget, skipped)
+            _extract_tar(f, dest, budget, skipped)
     except ArchiveError:
         _empty(dest)
         raise

@@ -36,9 +36,12 @@ def make_tar(path, members, mode="w:gz"):
             tf.addfile(info, io.BytesIO(m[1]))
 
 
-def make_directory_bomb(path, n, zip64=False, comment=b""):
+def make_directory_bomb(path, n, zip64=False, comment=b"", claimed=None):
     """A zip of one empty member whose central directory lists it n times:
-    n entries cost zipfile 47 bytes each to read, all before any member."""
+    n entries cost zipfile 47 bytes each to read, all before any member.
+    claimed: the count the end record gives (zipfile reads as far as the
+    directory's size says, whatever the count)."""
+    count = n if claimed is None else claimed
     name = b"a"
     local = struct.pack("<IHHHHHIIIHH", 0x04034b50, 20, 0, 0, 0, 0, 0, 0, 0, 1, 0) + name
     entry = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 20, 20, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0,
@@ -49,13 +52,13 @@ def make_directory_bomb(path, n, zip64=False, comment=b""):
         size = n * len(entry)
         if zip64:
             at = f.tell()
-            f.write(struct.pack("<IQHHIIQQQQ", 0x06064b50, 44, 45, 45, 0, 0, n, n, size,
-                                len(local)))
+            f.write(struct.pack("<IQHHIIQQQQ", 0x06064b50, 44, 45, 45, 0, 0, count, count,
+                                size, len(local)))
             f.write(struct.pack("<IIQI", 0x07064b50, 0, at, 1))
             f.write(struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, 0xffff, 0xffff, 0xffffffff,
                                 0xffffffff, len(comment)) + comment)
         else:
-            f.write(struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, n, n, size, len(local),
+            f.write(struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, count, count, size, len(local),
                                 len(comment)) + comment)
 
 
@@ -155,11 +158,53 @@ class ArchiveTest(unittest.TestCase):
                 with mock.patch.object(archive.zipfile, "ZipFile",
                                        side_effect=AssertionError("read it")):
                     self.assertRefused(self.path("d.zip"), "more than 10000 members")
+        make_directory_bomb(self.path("d.zip"), 30000, claimed=1)     # 1.4 MB for one member
+        with mock.patch.object(archive.zipfile, "ZipFile",
+                               side_effect=AssertionError("read it")):
+            self.assertRefused(self.path("d.zip"), "or than 1024 bytes a member")
         make_directory_bomb(self.path("d.zip"), 3000)
         with mock.patch.object(archive, "MAX_ZIP_DIRECTORY", 100 << 10):
             with mock.patch.object(archive.zipfile, "ZipFile",
                                    side_effect=AssertionError("read it")):
                 self.assertRefused(self.path("d.zip"), "list of members is larger than 0 MiB")
+
+    def test_a_link_is_not_followed(self):
+        # Whoever can make a link where an archive is expected could name
+        # anyone's archive: it is opened without following one.
+        make_zip(self.path("bob.zip"), [("boot.c", b"bob's")])
+        os.symlink(self.path("bob.zip"), self.path("mallory.zip"))
+        self.assertRefused(self.path("mallory.zip"), "a symbolic link")
+
+    def test_zip_members_only_stored_or_deflated(self):
+        # zipfile unpacks a bzip2 or LZMA member whole before its size is
+        # checked (921 bytes once took 2 GB): such members are refused.
+        with zipfile.ZipFile(self.path("bz.zip"), "w", zipfile.ZIP_BZIP2) as z:
+            z.writestr("labs/01-boot/boot.c", "int x;\n")
+        self.assertRefused(self.path("bz.zip"), "compressed with method 12")
+
+    def test_tar_headers_checked_as_read(self):
+        def tar_of(path, info, data=b""):
+            with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tf:
+                tf.addfile(info, io.BytesIO(data))
+        big = tarfile.TarInfo("a.c")
+        big.pax_headers = {"comment": "x" * (70 << 10)}
+        tar_of(self.path("pax.tar"), big)
+        self.assertRefused(self.path("pax.tar"), "larger than 64 KiB each")
+        sparse = tarfile.TarInfo("s.c")
+        sparse.type = tarfile.GNUTYPE_SPARSE
+        with tarfile.open(self.path("sparse.tar"), "w", format=tarfile.GNU_FORMAT) as tf:
+            tf.addfile(sparse)
+        self.assertRefused(self.path("sparse.tar"), "a sparse member")
+        # A size in base-256 may be negative: a global header of -2**88 bytes
+        # once let the next one past the 1 KiB cap.
+        head = bytearray(tarfile.TarInfo("g").tobuf(format=tarfile.USTAR_FORMAT))
+        head[156:157] = tarfile.XGLTYPE
+        head[124:136] = b"\xff" + bytes(11)
+        head[148:156] = b" " * 8
+        head[148:155] = b"%06o\0" % sum(head)        # the checksum, as tarfile writes it
+        with open(self.path("neg.tar"), "wb") as f:
+            f.write(bytes(head) + bytes(1024))
+        self.assertRefused(self.path("neg.tar"), "a header with a negative size")
 
     def test_pax_global_headers(self):
         # tarfile copies a global header's keys into every later member:
