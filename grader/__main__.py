@@ -110,6 +110,12 @@ def grade_submission(args, all_labs, labs, plat):
         print("grader: --solution/--skeleton and --submission do not go together",
               file=sys.stderr)
         return 2
+    if os.path.islink(args.submission):
+        # Whoever can make a link there could name anyone's folder or file.
+        plat.refusal = f"--submission {sanitize.line(args.submission)}: a symbolic link: " \
+                       "give the folder or archive it names"
+        print(f"grader: {plat.refusal}", file=sys.stderr)
+        return 2
     if os.path.isfile(args.submission) and archive.archive_kind(args.submission):
         unpacked = tempfile.mkdtemp(prefix="rvh-submission-", dir=args.workdir)
         try:

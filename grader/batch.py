@@ -62,7 +62,7 @@ def discover(folder):
             continue
         if os.path.isdir(path) and not os.path.islink(path):
             kind = "folder"
-        elif os.path.isfile(path) and archive.archive_kind(name):
+        elif os.path.isfile(path) and not os.path.islink(path) and archive.archive_kind(name):
             kind = archive.archive_kind(name)
         else:
             skipped.append(name)

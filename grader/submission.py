@@ -198,22 +198,21 @@ def _entries(sub, kit_root, student_paths):
     return out
 
 
-def read_beneath(base, path, cap):
-    """The bytes of the regular file at path, a path below the folder base,
-    opened one component at a time without following a symbolic link
-    anywhere below base, and read from that one open file: the submission
-    may change while it is graded (a student's own folder on a shared
-    machine), and the grader, maybe root, must read only what the walk saw
-    as a regular file inside it, never a link swapped in since (to
-    /etc/shadow, /dev/zero). (bytes, None), or (None, why) when it is not
-    a regular file below base or is larger than cap bytes."""
-    rel = os.path.relpath(path, base)
+def read_beneath(base_fd, rel, cap):
+    """The bytes of the regular file rel, a path below the open folder
+    base_fd, opened one component at a time without following a symbolic
+    link anywhere below it, and read from that one open file: the
+    submission may change while it is graded (a student's own folder on a
+    shared machine), and the grader, maybe root, must read only what the
+    walk saw as a regular file inside it, never a link swapped in since (to
+    /etc/shadow, /dev/zero). A file with other names (a hard link) could be
+    any file of the machine: refused too. (bytes, None), or (None, why)."""
     parts = rel.split(os.sep)
     if os.path.isabs(rel) or parts[0] == os.pardir or not all(parts):
         return None, "not inside the submission"
     fd = None
     try:
-        fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        fd = os.dup(base_fd)
         for name in parts[:-1]:
             nfd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
                           dir_fd=fd)
@@ -227,6 +226,8 @@ def read_beneath(base, path, cap):
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return None, "not a regular file"
+        if st.st_nlink != 1:
+            return None, "a hard link (it could be any file of this machine)"
         if st.st_size > cap:
             return None, f"larger than {cap >> 20} MiB"
         chunks, size = [], 0
@@ -275,15 +276,39 @@ def _student_file_problem(data):
 
 def scan(path, kit_root, labs):
     """Look at a submission folder; nothing is copied or built yet."""
+    # The folder is opened once, not through a link (whoever can make one
+    # there could name anyone's folder), and held open: every file is read
+    # below it (read_beneath). A link swapped in later for the folder, or
+    # for anything in it, leads nowhere.
     sub = Submission(os.path.abspath(path))
-    sub.root, sub.layout = find_root(sub.path, kit_root)
     student_paths = {f"labs/{lab.dirname}/{f}" for lab in labs for f in lab.student_files}
-    entries = _entries(sub, kit_root, student_paths)
+    try:
+        base_fd = os.open(sub.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as e:
+        why = "a symbolic link: give the folder it names" if os.path.islink(sub.path) else \
+            f"cannot be read: {e.strerror or e}"
+        sub.ignored.append((".", why))
+        sub.layout = "empty"
+        sub.missing = sorted(student_paths)
+        return sub
+    try:
+        sub.root, sub.layout = find_root(sub.path, kit_root)
+        _compare(sub, kit_root, student_paths, _entries(sub, kit_root, student_paths),
+                 base_fd)
+    finally:
+        os.close(base_fd)
+    sub.missing = sorted(student_paths - set(sub.used))
+    return sub
+
+
+def _compare(sub, kit_root, student_paths, entries, base_fd):
+    """Each entry read (student files) or compared with the kit's."""
     for rel, full in sorted(entries.items()):
+        below = os.path.relpath(full, sub.path)
         kit_file = os.path.join(kit_root, rel)
         if rel in student_paths:
             # Read once: what is checked here is what install() builds.
-            data, problem = read_beneath(sub.path, full, MAX_STUDENT_FILE)
+            data, problem = read_beneath(base_fd, below, MAX_STUDENT_FILE)
             problem = problem or _student_file_problem(data)
             if problem:
                 sub.ignored.append((rel, problem))
@@ -293,13 +318,11 @@ def scan(path, kit_root, labs):
             if os.path.isfile(kit_file) and _same(data, kit_file):
                 sub.unchanged.append(rel)
         elif os.path.isfile(kit_file):
-            data, _ = read_beneath(sub.path, full, MAX_COMPARED_FILE)
+            data, _ = read_beneath(base_fd, below, MAX_COMPARED_FILE)
             if not _same(data, kit_file):
                 sub.modified.append(rel)
         else:
             sub.added.append(rel)
-    sub.missing = sorted(student_paths - set(sub.used))
-    return sub
 
 
 class PrivateKit:

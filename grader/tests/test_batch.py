@@ -318,10 +318,12 @@ class BatchUnitTest(unittest.TestCase):
                      "notes.txt"):
             kit.write(os.path.join(d, name), "x")
         os.symlink("/", os.path.join(d, "link"))
+        # A link among the archives names someone else's (graded as its name's).
+        os.symlink(os.path.join(d, "carol.zip"), os.path.join(d, "mallory.zip"))
         entries, skipped = batch.discover(d)
         self.assertEqual([e.name for e in entries],
                          ["alice", "alice.zip", "bob", "carol", "dave", "erin", "frank"])
-        self.assertEqual(skipped, ["link", "notes.txt"])
+        self.assertEqual(skipped, ["link", "mallory.zip", "notes.txt"])
 
     def test_time_limit_follows_the_tests(self):
         class T:

@@ -130,17 +130,41 @@ class ScanTest(unittest.TestCase):
         os.symlink("/dev/zero", os.path.join(base, "zero"))
         os.symlink(os.path.join(self.kit, "labs"), os.path.join(base, "kitlabs"))
         os.mkfifo(os.path.join(base, "fifo"))
+        os.link(os.path.join(self.kit, "Makefile"), os.path.join(base, "hard"))
         cases = {"labs/01-demo/demo.c": (b"x", None), "zero": (None, "symbolic link"),
                  "kitlabs/01-demo/demo.c": (None, "a folder on its path is a symbolic link "
                                                   "or no folder"),
-                 "fifo": (None, "not a regular file"), "../kit/Makefile":
-                 (None, "not inside the submission")}
+                 "fifo": (None, "not a regular file"),
+                 "hard": (None, "a hard link (it could be any file of this machine)"),
+                 "../kit/Makefile": (None, "not inside the submission")}
+        fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
+        self.addCleanup(os.close, fd)
         for rel, want in cases.items():
             with self.subTest(rel=rel):
-                self.assertEqual(submission.read_beneath(base, os.path.join(base, rel), 1 << 20),
-                                 want)
-        self.assertEqual(submission.read_beneath(base, os.path.join(base, "labs/01-demo/demo.c"),
-                                                 0), (None, "larger than 0 MiB"))
+                self.assertEqual(submission.read_beneath(fd, rel, 1 << 20), want)
+        self.assertEqual(submission.read_beneath(fd, "labs/01-demo/demo.c", 0),
+                         (None, "larger than 0 MiB"))
+
+    def test_the_folder_is_held_open(self):
+        # The name given is resolved once: a link put in its place while the
+        # scan runs (here: when the walk has listed the files) leads nowhere.
+        self.put("labs/01-demo/demo.c", "/* mine */")
+        other = os.path.join(self.tmp.path, "other")
+        kit.write(os.path.join(other, "labs/01-demo/demo.c"), "/* someone else's */")
+        real_entries = submission._entries
+
+        def swap_then_walk(sub, kit_root, student_paths):
+            out = real_entries(sub, kit_root, student_paths)
+            os.rename(self.sub, self.sub + ".moved")
+            os.symlink(other, self.sub)
+            return out
+        with mock.patch.object(submission, "_entries", swap_then_walk):
+            s = self.scan()
+        self.assertEqual(s.files, {"labs/01-demo/demo.c": b"/* mine */"})
+        # A link given for the folder is not followed at all.
+        s = self.scan()
+        self.assertEqual((s.files, s.ignored), ({}, [(".", "a symbolic link: give the folder "
+                                                        "it names")]))
 
     def test_nested_folder(self):
         self.put("repo-main/labs/01-demo/demo.c", "/* mine */")
@@ -422,6 +446,11 @@ class FakeKitSubmissionTest(unittest.TestCase):
         self.assertEqual(p.returncode, 2, p.stdout)
         self.assertIn("bad archive: unsafe member name '../escape.c'", p.stdout)
         self.assertEqual(os.listdir(work), [], "the unpacked archive was not deleted")
+        os.symlink(good, os.path.join(self.tmp.path, "link.zip"))
+        p = kit.run_grader(["grade", "--submission", os.path.join(self.tmp.path, "link.zip")],
+                           cwd=self.root, env={"QEMU": self.qemu})
+        self.assertEqual(p.returncode, 2, p.stdout)
+        self.assertIn("link.zip: a symbolic link: give the folder or archive it names", p.stdout)
 
     def test_not_a_folder_and_solution_flag(self):
         self.write_tests(DEMO_LAB["tests"])
