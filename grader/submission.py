@@ -218,9 +218,10 @@ def read_beneath(base_fd, rel, cap):
                           dir_fd=fd)
             os.close(fd)
             fd = nfd
-        # O_NONBLOCK: a FIFO put there must not hold the open.
-        nfd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
-                      dir_fd=fd)
+        # O_NONBLOCK: a FIFO put there must not hold the open; O_NOCTTY: a
+        # terminal must not become the grader's.
+        nfd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY |
+                      os.O_CLOEXEC, dir_fd=fd)
         os.close(fd)
         fd = nfd
         st = os.fstat(fd)
