@@ -347,6 +347,13 @@ class SetprivTest(ModeCase, unittest.TestCase):
         self.assertIn("NoNewPrivs:\t1", out)
         self.assertIn("CapEff:\t0000000000000000", out)
 
+    def test_user_namespaces_as_said(self):
+        # No --disable-userns here: whether a run can make a user namespace
+        # is the machine's, and the summary says what it is.
+        with self.box.jail(self.kit) as j:
+            _, out = run(j, "unshare -U true && echo made one")
+        said = "user namespaces can be made by student code" in self.box.summary()
+        self.assertEqual("made one" in out, said, out)
 
     def test_shared_tmp_swept(self):
         # No mount namespace: the run shares /tmp, and what it leaves there goes.
