@@ -388,7 +388,7 @@ class Jail:
             # finds nothing there, unless something went wrong.
             gone = not processes_of(self.uid) or kill_uid(self.uid)
             if self.box.mode == "setpriv":
-                _sweep_shared_tmp(self.uid)
+                _sweep_shared_tmp(self.uid, keep=self.writable)
                 _remove_ipc(self.uid)
             for w in self.writable:
                 if os.path.isdir(w):
@@ -491,13 +491,16 @@ def _userns_open():
         return True
 
 
-def _sweep_shared_tmp(uid):
+def _sweep_shared_tmp(uid, keep=()):
     """Without a mount namespace a run shares the machine's temporary
-    folders: delete what its uid left at their top."""
+    folders: delete what its uid left at their top, but the folders the
+    grader gave the run to write in (keep: a test's device tree is made in
+    one in /tmp, and read after the run)."""
     for top in SHARED_TMP:
         try:
             with os.scandir(top) as it:
-                mine = [e.path for e in it if e.stat(follow_symlinks=False).st_uid == uid]
+                mine = [e.path for e in it if e.stat(follow_symlinks=False).st_uid == uid
+                        and e.path not in keep]
         except OSError:
             continue
         for path in mine:

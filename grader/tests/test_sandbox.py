@@ -8,6 +8,7 @@ commands. A mode the machine cannot give is SKIPPED with the reason.
 
 import os
 import re
+import shutil
 import socket
 import stat
 import subprocess
@@ -362,6 +363,17 @@ class SetprivTest(ModeCase, unittest.TestCase):
         left = out.strip()
         self.assertTrue(left.startswith("/tmp/rvh-left-"), out)
         self.assertFalse(os.path.exists(left))
+
+    def test_writable_folder_in_tmp_kept(self):
+        # The folders the grader gives a run to write in are its own, also
+        # at the top of /tmp (a test's device tree is made in one there):
+        # the sweep of what the run left passes them by.
+        d = tempfile.mkdtemp(prefix="rvh-keep-", dir="/tmp")
+        self.addCleanup(shutil.rmtree, d, True)
+        with self.box.jail(self.kit, writable=[d]) as j:
+            run(j, f"echo tree > {d}/machine.dtb")
+        with open(os.path.join(d, "machine.dtb")) as f:
+            self.assertEqual(f.read(), "tree\n")
 
     def test_ipc_and_lock_files_removed(self):
         # The machine's IPC namespace: a shared memory segment or a queue
