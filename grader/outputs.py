@@ -270,6 +270,24 @@ class PrairieLearnWriter:
                 "message": head + ("" if t.passed else " - " + (failed[0] if failed else "")),
                 "output": clip("\n".join([head] + failed), OUTPUT_MAX)}
 
+    def _tests(self, outcomes):
+        """Every visible test; the hidden ones of a lab as one entry, their
+        points only (PrairieLearn shows all of results.json to the student,
+        and has no later-published part as Gradescope has)."""
+        out = []
+        for o in outcomes:
+            out += [self._test(t) for t in o.tests if not t.test.hidden]
+            hidden = [t for t in o.tests if t.test.hidden]
+            if hidden:
+                score, most = sum(t.score for t in hidden), sum(t.max for t in hidden)
+                out.append({"name": f"Lab {o.lab.number} ({o.lab.name}): hidden tests",
+                            "description": f"{len(hidden)} test(s) not shown",
+                            "points": score, "max_points": most,
+                            "message": f"{score:g}/{most:g}",
+                            "output": f"{len(hidden)} hidden test(s): {score:g}/{most:g} "
+                                      "points (their names and results are not shown)"})
+        return out
+
     def finish(self, outcomes, sub=None):
         total = sum(o.score for o in outcomes)
         maxtotal = sum(o.max for o in outcomes)
@@ -282,7 +300,7 @@ class PrairieLearnWriter:
             "score": round(total / maxtotal, 6) if maxtotal else 0,
             "message": f"{total:g}/{maxtotal:g} points",
             "output": "\n".join([box.summary()] + self.preamble),
-            "tests": [self._test(t) for o in outcomes for t in o.tests],
+            "tests": self._tests(outcomes),
             "sandbox": box.to_json(),
         })
 

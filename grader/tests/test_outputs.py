@@ -327,6 +327,23 @@ class PlatformFailureTest(FakeKitCase):
         self.assertIn("RecursionError", pl["message"])
 
 
+class PrairieLearnHiddenTest(OutcomesCase):
+    def test_hidden_tests_are_one_entry_of_points(self):
+        # PrairieLearn shows the whole results.json to the student.
+        path = os.path.join(self.tmp.path, "pl.json")
+        outputs.PrairieLearnWriter(path, [self.lab, self.broken]).finish(self.outcomes)
+        with open(path, encoding="utf-8") as f:
+            js = json.load(f)
+        names = [t["name"] for t in js["tests"]]
+        self.assertEqual(names, ["Lab 1 (fake): allpass", "Lab 1 (fake): partial",
+                                 "Lab 1 (fake): forged", "Lab 1 (fake): hidden tests",
+                                 "Lab 2 (broken): allpass"])
+        hidden = js["tests"][3]
+        self.assertEqual((hidden["points"], hidden["max_points"]), (0, 6))
+        self.assertNotIn("garbage", json.dumps(js))
+        self.assertEqual(js["score"], round(8 / 30, 6))     # hidden points still count
+
+
 @kit.needs_real_kit
 class PrairieLearnTest(unittest.TestCase):
     """grader/templates/prairielearn-run in a stand-in for /grade/: a real
