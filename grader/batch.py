@@ -13,6 +13,7 @@ ends as that student's row; the batch goes on. The CSV is rewritten after
 every submission, so an interrupted batch still leaves the rows it has.
 """
 
+import collections
 import concurrent.futures
 import csv
 import io
@@ -52,20 +53,30 @@ class Row:
         self.sandbox = ""           # the mode its grader used
 
 
+NOTES_KEPT = 4000        # characters of a row's notes in the CSV
+NOISE = {".DS_Store", "__MACOSX", ".git", "Thumbs.db"}     # skipped without a word
+
+
 def discover(folder):
-    """The submissions in folder, sorted by name; other files are skipped
-    (returned second, for a warning)."""
+    """The submissions in folder, sorted by name; what else is there is
+    skipped: [(name, why)], returned second, for a warning."""
     entries, skipped, seen = [], [], set()
     for name in sorted(os.listdir(folder)):
         path = os.path.join(folder, name)
-        if name.startswith(".") or name in ("__MACOSX",):
+        if name in NOISE:
             continue
-        if os.path.isdir(path) and not os.path.islink(path):
+        if name.startswith("."):
+            skipped.append((name, "a hidden name (rename it to grade it)"))
+            continue
+        if os.path.islink(path):
+            skipped.append((name, "a symbolic link (it could name anyone's submission)"))
+            continue
+        if os.path.isdir(path):
             kind = "folder"
-        elif os.path.isfile(path) and not os.path.islink(path) and archive.archive_kind(name):
+        elif os.path.isfile(path) and archive.archive_kind(name):
             kind = archive.archive_kind(name)
         else:
-            skipped.append(name)
+            skipped.append((name, "not a folder or a .zip/.tar.gz/.tgz/.tar archive"))
             continue
         student = archive.stem(name) if kind != "folder" else name
         if student in seen:             # alice/ and alice.zip: keep both, tell them apart
@@ -262,10 +273,17 @@ def write_csv(path, labs, rows):
     w.writerow(["student", *[f"{lab.dirname} ({lab.points:g})" for lab in labs],
                 f"total ({sum(lab.points for lab in labs):g})", "status", "seconds", "sandbox",
                 "notes"])
+    shown = collections.Counter(sanitize.line(r.name) for r in rows)
     for r in sorted(rows, key=lambda r: r.name):
-        w.writerow([csv_cell(r.name), *[csv_cell(r.scores.get(lab.dirname)) for lab in labs],
+        # Two names the cleaning makes alike ("a\nb", "a\x01b") are told apart
+        # by their every byte.
+        name = r.name if shown[sanitize.line(r.name)] == 1 else ascii(r.name)
+        notes = "; ".join(r.notes)
+        if len(notes) > NOTES_KEPT:     # a spreadsheet cell holds 32,767 characters
+            notes = notes[:NOTES_KEPT] + f" ... ({len(notes) - NOTES_KEPT} more characters)"
+        w.writerow([csv_cell(name), *[csv_cell(r.scores.get(lab.dirname)) for lab in labs],
                     csv_cell(r.total), r.status, f"{r.seconds:.1f}", csv_cell(r.sandbox),
-                    csv_cell("; ".join(r.notes))])
+                    csv_cell(notes)])
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8", newline="") as f:
         f.write(buf.getvalue())
@@ -275,8 +293,10 @@ def write_csv(path, labs, rows):
 def _write_csv_or_say(path, labs, rows):
     try:
         write_csv(path, labs, rows)
+        return True
     except OSError as e:
         print(f"grader batch: cannot write {path}: {e}", file=sys.stderr)
+        return False
 
 
 def main(args):
@@ -286,6 +306,10 @@ def main(args):
     # The graders run in the kit's folder: give them absolute paths.
     args.submissions = os.path.abspath(args.submissions)
     args.out = os.path.abspath(args.out) if args.out else None
+    args.csv = os.path.abspath(args.csv)
+    # Grades, reports and logs are the instructor's: closed to the sandbox's
+    # uids (without bubblewrap a run sees the machine's files).
+    os.umask(0o077)
     labs = labspec.load_labs(ROOT)
     if args.extra_tests:
         hidden.add_hidden_tests(labs, args.extra_tests)    # errors now, not per student
@@ -309,8 +333,8 @@ def main(args):
               "(bubblewrap with user namespaces): not grading", file=sys.stderr)
         return 2
     entries, skipped = discover(args.submissions)
-    for name in skipped:
-        print(f"skipped {sanitize.line(name)}: not a folder or a .zip/.tar.gz/.tgz/.tar archive")
+    for name, why in skipped:
+        print(f"skipped {sanitize.line(name)}: {why}")
     limit = args.submission_timeout or time_limit(labs)
     jobs = max(1, args.jobs)
     print(f"Grading {len(entries)} submission(s), {jobs} at a time "
@@ -323,6 +347,8 @@ def main(args):
         try:
             if args.out:
                 keep = os.path.join(args.out, entry.name)
+                if keep in (args.csv, args.csv + ".tmp"):    # a student named like the CSV
+                    keep += ".submission"
                 ownership.rmtree_quiet(keep)
                 os.makedirs(keep, exist_ok=True)
             row = grade_one(entry, args, limit, keep)
@@ -348,7 +374,11 @@ def main(args):
             raise
         finally:
             with lock:
-                _write_csv_or_say(args.csv, labs, rows)
+                written = _write_csv_or_say(args.csv, labs, rows)
+    if not written:
+        print(f"grader batch: the grades of {len(rows)} submission(s) are NOT in {args.csv} "
+              "(see above)", file=sys.stderr)
+        return 1
     bad = sum(1 for r in rows if r.status != "ok")
     print(f"{len(rows)} graded into {args.csv} in {time.monotonic() - t0:.1f} s"
           + (f"; {bad} could not be graded fully (see status and notes)" if bad else ""))

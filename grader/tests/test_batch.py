@@ -320,10 +320,31 @@ class BatchUnitTest(unittest.TestCase):
         os.symlink("/", os.path.join(d, "link"))
         # A link among the archives names someone else's (graded as its name's).
         os.symlink(os.path.join(d, "carol.zip"), os.path.join(d, "mallory.zip"))
+        os.makedirs(os.path.join(d, ".carol"))
         entries, skipped = batch.discover(d)
         self.assertEqual([e.name for e in entries],
                          ["alice", "alice.zip", "bob", "carol", "dave", "erin", "frank"])
-        self.assertEqual(skipped, ["link", "mallory.zip", "notes.txt"])
+        self.assertEqual(skipped, [(".carol", "a hidden name (rename it to grade it)"),
+                                   (".hidden", "a hidden name (rename it to grade it)"),
+                                   ("link", "a symbolic link (it could name anyone's "
+                                            "submission)"),
+                                   ("mallory.zip", "a symbolic link (it could name anyone's "
+                                                   "submission)"),
+                                   ("notes.txt", "not a folder or a .zip/.tar.gz/.tgz/.tar "
+                                                 "archive")])
+
+    def test_csv_rows_told_apart_and_bounded(self):
+        tmp = fakes.TempDir()
+        self.addCleanup(tmp.cleanup)
+        path = os.path.join(tmp.path, "g.csv")
+        rows = [batch.Row(n) for n in ("a\nb", "a\x01b", "carol")]
+        rows[2].notes = ["added: " + "x" * 50000]
+        batch.write_csv(path, [], rows)
+        with open(path, encoding="utf-8", newline="") as f:
+            got = list(csv.reader(f))[1:]
+        self.assertEqual([r[0] for r in got], ["'a\\x01b'", "'a\\nb'", "carol"])
+        self.assertLess(len(got[2][-1]), batch.NOTES_KEPT + 100)
+        self.assertTrue(got[2][-1].endswith("more characters)"))
 
     def test_time_limit_follows_the_tests(self):
         class T:
