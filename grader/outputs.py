@@ -241,6 +241,12 @@ class GradescopeWriter:
         _atomic_write_json(self.path, {
             "score": score,
             "output": "\n".join(output),
+            # Plain text: names, compiler lines and serial output are the
+            # student's, and Gradescope's default format lets some HTML through
+            # (a link, a remote image that the course staff's browser loads).
+            "output_format": "text",
+            "test_output_format": "text",
+            "test_name_format": "text",
             # The grader's stdout names hidden tests and their failures.
             "stdout_visibility": "hidden",
             "tests": tests,

@@ -134,6 +134,8 @@ class GradescopeTest(OutcomesCase):
         self.assertEqual(js["output"], sandbox.detect().summary() + "\nsubmission: x")
         self.assertEqual(js["extra_data"]["sandbox"]["mode"], sandbox.detect().mode)
         self.assertEqual(js["stdout_visibility"], "hidden")
+        self.assertEqual((js["output_format"], js["test_output_format"],
+                          js["test_name_format"]), ("text", "text", "text"))
         by_name = {t["name"]: t for t in js["tests"]}
         self.assertEqual(list(by_name)[0], "Lab 1 (fake): allpass")
         t = by_name["Lab 1 (fake): partial"]
