@@ -244,25 +244,26 @@ def _checked_headers():
     seen = {"global": 0, "all": 0}
 
     class Checked(tarfile.TarInfo):
-        @classmethod
-        def frombuf(cls, buf, encoding, errors):
-            info = super().frombuf(buf, encoding, errors)
-            if info.size < 0:
+        # _proc_member: what tarfile calls on every header it has parsed,
+        # before it reads what follows (the public frombuf is not called in
+        # every patch release of 3.11: Debian's deb12u9 parses with _frombuf).
+        def _proc_member(self, tf):
+            if self.size < 0:
                 raise ArchiveError("a header with a negative size")
-            if info.type == tarfile.GNUTYPE_SPARSE:
+            if self.type == tarfile.GNUTYPE_SPARSE:
                 raise ArchiveError("a sparse member (not a file a lab needs)")
-            if info.type in _HEADER_TYPES:
-                seen["all"] += info.size
-                if info.size > MAX_HEADER or seen["all"] > MAX_HEADERS:
+            if self.type in _HEADER_TYPES:
+                seen["all"] += self.size
+                if self.size > MAX_HEADER or seen["all"] > MAX_HEADERS:
                     raise ArchiveError("member headers (pax, long names) larger than "
                                        f"{MAX_HEADER >> 10} KiB each or "
                                        f"{MAX_HEADERS >> 20} MiB in all")
-            if info.type == tarfile.XGLTYPE:
-                seen["global"] += info.size
+            if self.type == tarfile.XGLTYPE:
+                seen["global"] += self.size
                 if seen["global"] > MAX_GLOBAL_PAX:
                     raise ArchiveError(f"more than {MAX_GLOBAL_PAX} bytes of pax global "
                                        "headers (settings for every member)")
-            return info
+            return super()._proc_member(tf)
     return Checked
 
 
