@@ -264,9 +264,10 @@ FIRMWARE_BANNER = "OpenSBI v"     # the first thing a machine prints
 
 def refused_machine(run):
     """QEMU's own complaint when it refused its command line and never
-    started the machine (a guest file it cannot load): no firmware banner, a
-    failing status and a line of QEMU's. Nothing the student's code did; the
-    checks' hints would send them looking in it. None otherwise."""
+    started the machine (a guest file or an image it cannot load): no
+    firmware banner, a failing status and a line of QEMU's. No code ran, so
+    the checks' hints, about what code did, would mislead. None otherwise
+    (a student's code runs after OpenSBI's banner: it cannot fake this)."""
     if run.exit_code in (None, 0) or FIRMWARE_BANNER in run.text:
         return None
     prefix = os.path.basename(QEMU) + ": "
