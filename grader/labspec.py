@@ -13,6 +13,12 @@ check may combine several conditions, all of which must hold:
                                     group): at least two, the last above the first
                                     (by at least N, if given)
   "exit": "clean" | "failure"       how the run ended
+  "runs": "guest"                   QEMU itself saw a hart in the guest (V=1) run code
+                                    of the test's guest image, at the input steps with
+                                    "look": true (evaluate.py). Its own points may be 0:
+                                    when it fails, no check of the test scores (the
+                                    console passes through student code; QEMU's view
+                                    does not)
 
 Templates are str.format strings over the run's parameters: {smp},
 {mem_bytes}, {mem_mib}, {seed}, {nonce}, {cpu}, {test}, and {rand_a},
@@ -26,8 +32,9 @@ A test may also give "qemu": {"smp", "mem", "cpu", "icount", "args",
 lab 10's VMM, loaded as grader/guestload.py says; "dtb_cpu": boot with the
 device tree of a machine with that -cpu instead of the machine's own),
 "timeout" (seconds), "seed", "bootargs" (templated) and "input": a list of
-{"wait": REGEX, "send": TEXT, "delay": SECONDS} steps typed on the serial
-port in order. Every mistake raises SpecError naming the file, test and check.
+{"wait": REGEX, "send": TEXT, "delay": SECONDS, "look": true} steps typed on
+the serial port in order ("look": read the harts through QEMU's monitor
+once the pattern is seen, for "runs"). Every mistake raises SpecError naming the file, test and check.
 
 "scenario" (default: the test's own name) is what the machine is told to
 run: the grader boots it with bootargs "test=<scenario> ...", and a lab's
@@ -53,8 +60,9 @@ import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-CONDITION_KEYS = ("fact", "check", "expect", "absent", "grows", "exit")
+CONDITION_KEYS = ("fact", "check", "expect", "absent", "grows", "exit", "runs")
 EXIT_KINDS = ("clean", "failure")
+RUNS_KINDS = ("guest",)
 
 
 class SpecError(Exception):
@@ -62,7 +70,7 @@ class SpecError(Exception):
 
 
 CHECK_KEYS = {"name", "points", "hint", "fact", "equals", "check", "expect", "absent", "grows",
-              "by", "exit"}
+              "by", "exit", "runs"}
 TEST_KEYS = {"name", "description", "scenario", "host", "qemu", "timeout", "seed", "bootargs",
              "input", "checks"}
 QEMU_KEYS = {"smp", "mem", "cpu", "icount", "args", "guest", "dtb_cpu"}
@@ -96,6 +104,7 @@ class Check:
         if self.by is not None and self.grows is None:
             raise SpecError(f"{where}: 'by' needs 'grows'")
         self.exit = d.get("exit")
+        self.runs = d.get("runs")
         if self.fact is not None and self.equals is None:
             raise SpecError(f"{where}: 'fact' needs 'equals'")
         if self.equals is not None and self.fact is None:
@@ -104,6 +113,8 @@ class Check:
             raise SpecError(f"{where}: a check needs one of {', '.join(CONDITION_KEYS)}")
         if self.exit is not None and self.exit not in EXIT_KINDS:
             raise SpecError(f"{where}: 'exit' must be one of {EXIT_KINDS}")
+        if self.runs is not None and self.runs not in RUNS_KINDS:
+            raise SpecError(f"{where}: 'runs' must be one of {RUNS_KINDS}")
         for key in ("expect", "absent", "grows"):
             if d.get(key) is not None:
                 _need_regex(d[key], f"{where}: bad regex in '{key}'")
@@ -161,6 +172,10 @@ class Test:
                        for i, c in enumerate(_req(d, "checks", list, where))]
         if not self.checks:
             raise SpecError(f"{where}: no checks")
+        if any(c.runs for c in self.checks) and not (self.guest and any(
+                s.get("look") for s in self.input)):
+            raise SpecError(f"{where}: a 'runs' check needs a qemu 'guest' and an input "
+                            "step with \"look\": true")
 
     @property
     def points(self):
@@ -255,11 +270,11 @@ def _number(value, typ, what, minimum):
     return n
 
 
-STEP_KEYS = ("wait", "send", "delay")
+STEP_KEYS = ("wait", "send", "delay", "look")
 
 
 def _check_step(step, where):
-    """An input step: {"wait": REGEX, "send": TEXT, "delay": SECONDS}."""
+    """An input step: {"wait": REGEX, "send": TEXT, "delay": SECONDS, "look": BOOL}."""
     _need_dict(step, where)
     unknown = sorted(set(step) - set(STEP_KEYS))
     if unknown:
@@ -267,6 +282,7 @@ def _check_step(step, where):
     _opt(step, "wait", str, where)
     _opt(step, "send", str, where)
     _number(step.get("delay", 0), float, f"{where}: 'delay'", minimum=0)
+    _opt(step, "look", bool, where)
     if step.get("wait") is not None:
         _need_regex(step["wait"], f"{where}: bad regex in 'wait'")
 

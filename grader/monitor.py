@@ -26,6 +26,14 @@ IO_TIMEOUT = 2.0        # seconds for one monitor command
 CONNECT_TIMEOUT = 1.0
 BUDGET = 3.0            # seconds for a whole snapshot
 MAX_REPLY = 1 << 20
+# A look at a guest's prompt (qemu.py, a step's "look"; evaluate.py's
+# "runs" check): more reads, so that a hart that spends most of its time in
+# the hypervisor is still seen in the guest, and the code at the pcs of
+# harts in the guest, read through their own translation.
+LOOK_SAMPLES = 12
+LOOK_GAP = 0.002
+LOOK_PCS = 4            # distinct guest pcs whose code is read
+LOOK_BYTES = 16         # bytes of code read at each
 
 _PAIR = re.compile(r"([A-Za-z][\w/]*)\s*=?\s+([0-9a-fA-F]+)\b")
 
@@ -128,6 +136,16 @@ class Monitor:
         text = self.hmp("info registers -a")
         return parse_registers(text) if text else []
 
+    def code_at(self, addr, cpu):
+        """LOOK_BYTES at virtual address addr as hart cpu sees them now
+        (QEMU's `x`: in a guest (V=1), through its VS-stage and G-stage
+        translation), or None."""
+        text = self.hmp(f"x /{LOOK_BYTES // 4}wx {addr:#x}", cpu=cpu)
+        m = re.match(r"\s*[0-9a-fA-F]+:((?:\s+0x[0-9a-fA-F]{8})+)\s*$", text or "")
+        if not m:
+            return None
+        return b"".join(int(w, 16).to_bytes(4, "little") for w in m.group(1).split())
+
     def word_at(self, addr):
         """The 32-bit word at physical address addr (an instruction), or None."""
         text = self.hmp(f"xp /1wx {addr:#x}")
@@ -135,12 +153,15 @@ class Monitor:
         return int(m.group(1), 16) if m else None
 
 
-def snapshot(path, samples=SAMPLES, gap=GAP, resume=False):
+def snapshot(path, samples=SAMPLES, gap=GAP, resume=False, want_words=True, code=None):
     """Every hart's registers, read `samples` times with the machine
     stopped: [[{reg: value} per CPU] per sample], and the instruction words
     at each pc (and pc - 4) of the first sample that the hypervisor was running
     ({pc: word}). ([], {}) when QEMU cannot be asked. resume: let the
-    machine run on afterwards (else it stays stopped, to be killed)."""
+    machine run on afterwards (else it stays stopped, to be killed).
+    want_words=False: no instruction words ({}). code: a list to which
+    (hart, pc, bytes) are added for up to LOOK_PCS distinct pcs of harts
+    seen in a guest (V=1), read while the machine is stopped there."""
     mon = Monitor(path).connect()
     if mon is None:
         return [], {}
@@ -160,9 +181,11 @@ def snapshot(path, samples=SAMPLES, gap=GAP, resume=False):
             if not regs:
                 break
             reads.append(regs)
+            if code is not None:
+                _read_guest_code(mon, regs, code)
         # TCG stops a hart between two blocks of code: one that waits is
         # seen just after its wfi.
-        for cpu in (reads[0] if reads else []):
+        for cpu in (reads[0] if reads and want_words else []):
             pc = cpu.get("pc")
             for a in ((pc, pc - 4) if pc is not None and not cpu.get("V") else ()):
                 if a not in words:
@@ -172,3 +195,15 @@ def snapshot(path, samples=SAMPLES, gap=GAP, resume=False):
     finally:
         mon.close()
     return reads, words
+
+
+def _read_guest_code(mon, regs, code):
+    seen = {pc for _, pc, _ in code}
+    for cpu in regs:
+        pc = cpu.get("pc")
+        if not cpu.get("V") or pc is None or pc in seen or len(code) >= LOOK_PCS:
+            continue
+        seen.add(pc)
+        data = mon.code_at(pc, cpu.get("cpu", 0))
+        if data:
+            code.append((cpu.get("cpu", 0), pc, data))

@@ -41,6 +41,12 @@ class RunResult:
         self.snapshot = []         # [[{reg: value} per hart] per read]
         self.words = {}            # {pc: instruction word} of the first read
         self.snapshot_when = ""    # "timeout", "flood" or "failure"
+        # What the harts ran when input steps with "look" saw their
+        # pattern (lab 10's evidence that the guest runs: evaluate.py):
+        # [[{reg: value} per hart] per read], the reads of every such step;
+        # and [(hart, pc, code bytes)] of harts seen in the guest.
+        self.looks = []
+        self.look_code = []
 
     @property
     def ended_by_itself(self):
@@ -107,7 +113,8 @@ def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None, env=None, monitor=None
 
     steps: input to send, [{"wait": REGEX, "send": TEXT}, ...] in order;
     each TEXT is written to the serial port once REGEX has appeared in the
-    output after the previous step's match.
+    output after the previous step's match. A step with "look": true first
+    reads the harts through the monitor (RunResult.looks).
     monitor: the path of the run's QMP socket (-qmp unix:PATH,...): the
     harts are read through it before a kill and when the kit asks
     (RunResult.snapshot).
@@ -183,7 +190,7 @@ def _supervise(proc, res, start, timeout, cap, steps, monitor=None):
     t.start()
     deadline = start + timeout
 
-    _drive_input(proc, steps, buf, cond, state, deadline, res)
+    _drive_input(proc, steps, buf, cond, state, deadline, res, monitor)
 
     try:
         res.exit_code = wait_exit(proc, max(deadline - time.monotonic(), 0))
@@ -238,7 +245,7 @@ def wait_exit(proc, timeout):
     return proc.returncode
 
 
-def _drive_input(proc, steps, buf, cond, state, deadline, res):
+def _drive_input(proc, steps, buf, cond, state, deadline, res, monitor=None):
     pos = 0     # in the cleaned text: each step waits for output after the last match
     for step in steps:
         wait = step.get("wait", "")
@@ -258,6 +265,10 @@ def _drive_input(proc, steps, buf, cond, state, deadline, res):
                     res.input_stalled = wait
                     return
                 cond.wait(min(left, 0.05))
+        if step.get("look") and monitor:
+            res.looks += monitormod.snapshot(monitor, samples=monitormod.LOOK_SAMPLES,
+                                             gap=monitormod.LOOK_GAP, resume=True,
+                                             want_words=False, code=res.look_code)[0]
         try:
             delay = float(step.get("delay", 0))
             time.sleep(max(0.0, min(delay, deadline - time.monotonic())))
