@@ -5,7 +5,6 @@ Lines with the right shape but the wrong nonce were not printed by the kit's
 test code; they are ignored and reported as suspicious.
 """
 
-import os
 import re
 import string
 
@@ -122,8 +121,8 @@ class CheckResult:
 NOT_JUDGED = "not judged"
 
 
-def evaluate_check(check, parsed, run, params, guest_image=None):
-    """guest_image: the file of the test's guest (a "runs" check)."""
+def evaluate_check(check, parsed, run, params, guest=None):
+    """guest: guestcode.for_image() of the test's guest (a "runs" check)."""
     ok = True
     not_judged = False
     expected, saw = [], []
@@ -193,73 +192,27 @@ def evaluate_check(check, parsed, run, params, guest_image=None):
             saw.append(describe_end(run, parsed))
 
     if check.runs is not None:
-        ok &= _runs_guest(run, guest_image, expected, saw)
+        ok &= _runs_guest(run, guest, expected, saw)
 
     result = CheckResult(check, ok, expected, saw)
     result.not_judged = not_judged and not ok
     return result
 
 
-# A "runs" check (lab 10's real guests): the console passes through the
-# student's own UART emulation, so what it shows could be printed by the
-# hypervisor itself. QEMU's view cannot: at a prompt, the grader stopped the
-# machine and read every hart (qemu.py, a step's "look"; monitor.py), and at
-# the pc of each hart in the guest (V=1) LOOK_BYTES of code through that
-# hart's own translation (VS-stage, then G-stage). The check holds when such
-# code is in the guest's image file at the same offset within a 4 KiB page
-# (the image is loaded page-aligned: Linux at its virtual base, U-Boot where
-# it relocates itself). Measured on the reference: Linux's harts wait in wfi
-# in the kernel (V=1, every read), U-Boot's hart is in its relocated code in
-# most reads (docs/qemu-facts.md).
-PAGE = 4096
-IMAGE_MAX = 256 << 20       # bytes of a guest image read (the kit's Linux: ~20 MiB)
-
-
-def _runs_guest(run, image_path, expected, saw):
-    name = os.path.basename(image_path or "") or "?"
-    expected.append(f"QEMU sees a hart in the guest (V=1) run code of the guest's image "
-                    f"({name}) at the prompt")
-    looks = getattr(run, "looks", None) or []
-    if not looks:
-        saw.append("no look at the harts: the run never came to the input step that takes "
-                   "it (or QEMU's monitor did not answer)")
+def _runs_guest(run, guest, expected, saw):
+    """QEMU's own view of the run (guestcode.py)."""
+    from . import guestcode
+    if not isinstance(guest, guestcode.Profile):
+        expected.append("QEMU sees a hart in the guest run the guest's code")
+        saw.append(f"(kit) {guest or 'the test has no guest image'}")
         return False
-    if not any(cpu.get("V") for read in looks for cpu in read):
-        where = sorted({f"{cpu.get('pc', 0):#x}" for read in looks for cpu in read})
-        saw.append(clip(f"{len(looks)} reads of {len(looks[0])} hart(s): none in the guest "
-                        f"(V=0 in every read), pc {', '.join(where[:4])}"))
-        return False
-    code = getattr(run, "look_code", None) or []
-    image = _read_image(image_path)
-    if image is None:
-        saw.append(f"(grader) cannot read the guest image {image_path}")
-        return False
-    if any(_in_image(image, data, pc) for _, pc, data in code):
-        return True
-    if not code:
-        saw.append("harts in the guest, but QEMU could not read the code at their pc")
-    else:
-        saw.append(clip("harts in the guest, but not running the image's code: " + ", ".join(
-            f"hart {cpu} pc {pc:#x}: {data.hex()}" for cpu, pc, data in code[:3])))
-    return False
-
-
-def _read_image(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read(IMAGE_MAX)
-    except (OSError, TypeError):
-        return None
-
-
-def _in_image(image, data, pc):
-    """data occurs in image at an offset with pc's place in its page."""
-    at = image.find(data)
-    while at >= 0:
-        if (pc - at) % PAGE == 0:
-            return True
-        at = image.find(data, at + 1)
-    return False
+    expected.append(f"QEMU sees a hart in the guest (V=1) run {guest.name}'s code where "
+                    f"{guest.name} has it, at each look"
+                    + (f", and its {guest.progress[0]} go up" if guest.progress else ""))
+    ok, why = guestcode.judge(guest, getattr(run, "looks", None) or [])
+    if not ok:
+        saw.append(clip(why, 400))
+    return ok
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")

@@ -7,7 +7,8 @@ import shutil
 import tempfile
 
 from . import build as buildmod
-from . import diagnose, evaluate, guestload, labspec, linux, oracle, ownership, qemu, sandbox
+from . import diagnose, evaluate, guestcode, guestload, labspec, linux, oracle, ownership, qemu, \
+    sandbox
 from . import sanitize
 
 QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
@@ -196,6 +197,11 @@ def run_test(test, kernel, variant, logdir, root=None):
     params = run_params(test)
     steps = [{k: evaluate.render(v, params) if isinstance(v, str) else v
               for k, v in s.items()} for s in test.input]
+    # A "runs" check: what the looks must read besides the harts.
+    guest = guestcode.for_image(evaluate.render(test.guest["image"], params), labspec.ROOT) \
+        if test.guest and any(c.runs for c in test.checks) else None
+    if isinstance(guest, guestcode.Profile):
+        steps = [dict(s, look=guest.memory() or True) if s.get("look") else s for s in steps]
     mondir = None if test.host else monitor_dir()
     try:
         try:
@@ -217,9 +223,7 @@ def run_test(test, kernel, variant, logdir, root=None):
         run.error = refused_machine(run)
     parsed = evaluate.Parsed(run.text, params["nonce"])
     out.run, out.parsed, out.params = run, parsed, params
-    image = guestload.resolve(evaluate.render(test.guest["image"], params), labspec.ROOT) \
-        if test.guest else None
-    out.results = [evaluate.evaluate_check(c, parsed, run, params, image) for c in test.checks]
+    out.results = [evaluate.evaluate_check(c, parsed, run, params, guest) for c in test.checks]
     not_credited(out.results)
     out.score = sum(r.points for r in out.results)
     if run.error:

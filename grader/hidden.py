@@ -86,3 +86,13 @@ def _check_hidden(lab, t, scenarios, path):
         raise SpecError(
             f"{path}: hidden test {t.name!r} would run scenario {t.name!r}, which no test "
             f"of lab {lab.number} runs; add \"scenario\": one of {', '.join(scenarios)}")
+    # A real guest's console passes through student code (guestcode.py):
+    # what the lab's own tests of a scenario ask QEMU, a hidden one must ask.
+    judged = {o.scenario for o in lab.tests if not getattr(o, "hidden", False)
+              and any(c.runs for c in o.checks)}
+    if t.scenario in judged and not any(c.runs for c in t.checks):
+        raise SpecError(
+            f"{path}: hidden test {t.name!r} runs scenario {t.scenario!r}, whose tests in lab "
+            f"{lab.number} also ask QEMU whether the guest runs: copy their check with "
+            f"\"runs\": \"guest\" and an input step with \"look\": true, or its checks "
+            "would read only a console the student's code can print")

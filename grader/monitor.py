@@ -26,14 +26,15 @@ IO_TIMEOUT = 2.0        # seconds for one monitor command
 CONNECT_TIMEOUT = 1.0
 BUDGET = 3.0            # seconds for a whole snapshot
 MAX_REPLY = 1 << 20
-# A look at a guest's prompt (qemu.py, a step's "look"; evaluate.py's
-# "runs" check): more reads, so that a hart that spends most of its time in
-# the hypervisor is still seen in the guest, and the code at the pcs of
-# harts in the guest, read through their own translation.
-LOOK_SAMPLES = 12
+# A look at a running guest (qemu.py, an input step's "look"; the "runs"
+# check of evaluate.py): more reads than a snapshot, so that a hart that
+# spends most of its time in the hypervisor is still seen in the guest; at
+# the pc and the trap vector of harts seen there, code read through their
+# own translation; and memory the check names (guestcode.py).
+LOOK_SAMPLES = 20
 LOOK_GAP = 0.002
-LOOK_PCS = 4            # distinct guest pcs whose code is read
-LOOK_BYTES = 16         # bytes of code read at each
+LOOK_HARTS = 8          # hart entries (distinct pcs) read in one look
+LOOK_BYTES = 16         # bytes of code read at a pc or a trap vector
 
 _PAIR = re.compile(r"([A-Za-z][\w/]*)\s*=?\s+([0-9a-fA-F]+)\b")
 
@@ -136,15 +137,15 @@ class Monitor:
         text = self.hmp("info registers -a")
         return parse_registers(text) if text else []
 
-    def code_at(self, addr, cpu):
-        """LOOK_BYTES at virtual address addr as hart cpu sees them now
-        (QEMU's `x`: in a guest (V=1), through its VS-stage and G-stage
-        translation), or None."""
-        text = self.hmp(f"x /{LOOK_BYTES // 4}wx {addr:#x}", cpu=cpu)
-        m = re.match(r"\s*[0-9a-fA-F]+:((?:\s+0x[0-9a-fA-F]{8})+)\s*$", text or "")
-        if not m:
+    def read_virtual(self, addr, size, cpu):
+        """size bytes (a multiple of 4, at most 64) at virtual address addr
+        as hart cpu sees them now (QEMU's `x`: in a guest, V=1, through its
+        VS-stage and G-stage translation), or None."""
+        text = self.hmp(f"x /{size // 4}wx {addr:#x}", cpu=cpu)
+        words = re.findall(r"\b0x([0-9a-fA-F]{8})\b", text or "")
+        if not re.match(r"\s*[0-9a-fA-F]+:", text or "") or len(words) != size // 4:
             return None
-        return b"".join(int(w, 16).to_bytes(4, "little") for w in m.group(1).split())
+        return b"".join(int(w, 16).to_bytes(4, "little") for w in words)
 
     def word_at(self, addr):
         """The 32-bit word at physical address addr (an instruction), or None."""
@@ -153,15 +154,14 @@ class Monitor:
         return int(m.group(1), 16) if m else None
 
 
-def snapshot(path, samples=SAMPLES, gap=GAP, resume=False, want_words=True, code=None):
+def snapshot(path, samples=SAMPLES, gap=GAP, resume=False, want_words=True, on_read=None):
     """Every hart's registers, read `samples` times with the machine
     stopped: [[{reg: value} per CPU] per sample], and the instruction words
     at each pc (and pc - 4) of the first sample that the hypervisor was running
     ({pc: word}). ([], {}) when QEMU cannot be asked. resume: let the
     machine run on afterwards (else it stays stopped, to be killed).
-    want_words=False: no instruction words ({}). code: a list to which
-    (hart, pc, bytes) are added for up to LOOK_PCS distinct pcs of harts
-    seen in a guest (V=1), read while the machine is stopped there."""
+    want_words=False: no instruction words ({}). on_read(monitor, regs):
+    called after each read, the machine still stopped."""
     mon = Monitor(path).connect()
     if mon is None:
         return [], {}
@@ -181,8 +181,8 @@ def snapshot(path, samples=SAMPLES, gap=GAP, resume=False, want_words=True, code
             if not regs:
                 break
             reads.append(regs)
-            if code is not None:
-                _read_guest_code(mon, regs, code)
+            if on_read:
+                on_read(mon, regs)
         # TCG stops a hart between two blocks of code: one that waits is
         # seen just after its wfi.
         for cpu in (reads[0] if reads and want_words else []):
@@ -197,13 +197,35 @@ def snapshot(path, samples=SAMPLES, gap=GAP, resume=False, want_words=True, code
     return reads, words
 
 
-def _read_guest_code(mon, regs, code):
-    seen = {pc for _, pc, _ in code}
-    for cpu in regs:
-        pc = cpu.get("pc")
-        if not cpu.get("V") or pc is None or pc in seen or len(code) >= LOOK_PCS:
-            continue
-        seen.add(pc)
-        data = mon.code_at(pc, cpu.get("cpu", 0))
-        if data:
-            code.append((cpu.get("cpu", 0), pc, data))
+def look(path, memory=()):
+    """A look at a guest (see LOOK_SAMPLES): {"reads": [[{reg: value} per
+    hart] per read], "harts": [{"cpu", "pc", "stvec", "satp", "code",
+    "trap_code"}] for up to LOOK_HARTS harts seen in a guest (V=1; stvec
+    and satp are then the guest's own), "memory": {name: bytes}}: each
+    (name, address, size) of memory read once, through the first hart seen
+    in a guest. The machine runs on afterwards."""
+    out = {"reads": [], "harts": [], "memory": {}}
+
+    def on_read(mon, regs):
+        seen = {h["pc"] for h in out["harts"]}
+        for cpu in regs:
+            pc, n = cpu.get("pc"), cpu.get("cpu", 0)
+            if not cpu.get("V") or pc is None:
+                continue
+            for name, addr, size in memory:
+                if name not in out["memory"]:
+                    data = mon.read_virtual(addr, size, n)
+                    if data is not None:
+                        out["memory"][name] = data
+            if pc in seen or len(out["harts"]) >= LOOK_HARTS:
+                continue
+            seen.add(pc)
+            stvec = cpu.get("stvec")
+            out["harts"].append({
+                "cpu": n, "pc": pc, "stvec": stvec, "satp": cpu.get("satp"),
+                "code": mon.read_virtual(pc, LOOK_BYTES, n),
+                "trap_code": mon.read_virtual(stvec, LOOK_BYTES, n) if stvec else None})
+
+    out["reads"] = snapshot(path, LOOK_SAMPLES, LOOK_GAP, resume=True, want_words=False,
+                            on_read=on_read)[0]
+    return out

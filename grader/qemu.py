@@ -42,11 +42,9 @@ class RunResult:
         self.words = {}            # {pc: instruction word} of the first read
         self.snapshot_when = ""    # "timeout", "flood" or "failure"
         # What the harts ran when input steps with "look" saw their
-        # pattern (lab 10's evidence that the guest runs: evaluate.py):
-        # [[{reg: value} per hart] per read], the reads of every such step;
-        # and [(hart, pc, code bytes)] of harts seen in the guest.
+        # pattern: monitor.look()'s answer for each such step, in order
+        # (lab 10's evidence that the guest runs: evaluate.py).
         self.looks = []
-        self.look_code = []
 
     @property
     def ended_by_itself(self):
@@ -113,8 +111,9 @@ def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None, env=None, monitor=None
 
     steps: input to send, [{"wait": REGEX, "send": TEXT}, ...] in order;
     each TEXT is written to the serial port once REGEX has appeared in the
-    output after the previous step's match. A step with "look": true first
-    reads the harts through the monitor (RunResult.looks).
+    output after the previous step's match. A step with "look" first
+    reads the harts through the monitor (RunResult.looks): "look" is true,
+    or a list of memory to read, [(name, address, size)] (monitor.look).
     monitor: the path of the run's QMP socket (-qmp unix:PATH,...): the
     harts are read through it before a kill and when the kit asks
     (RunResult.snapshot).
@@ -265,10 +264,9 @@ def _drive_input(proc, steps, buf, cond, state, deadline, res, monitor=None):
                     res.input_stalled = wait
                     return
                 cond.wait(min(left, 0.05))
-        if step.get("look") and monitor:
-            res.looks += monitormod.snapshot(monitor, samples=monitormod.LOOK_SAMPLES,
-                                             gap=monitormod.LOOK_GAP, resume=True,
-                                             want_words=False, code=res.look_code)[0]
+        look = step.get("look")
+        if look and monitor:
+            res.looks.append(monitormod.look(monitor, look if isinstance(look, list) else ()))
         try:
             delay = float(step.get("delay", 0))
             time.sleep(max(0.0, min(delay, deadline - time.monotonic())))

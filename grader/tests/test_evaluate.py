@@ -1,6 +1,5 @@
 """Matching and scoring: grader/evaluate.py on hand-written output."""
 
-import os
 import unittest
 
 from grader import evaluate, labspec, qemu
@@ -217,85 +216,6 @@ class ScoreTest(unittest.TestCase):
             self.assertEqual(r.points, 0)
             self.assertEqual(len(r.saw), 1, r.saw)
         self.assertEqual(len(score(c, good)[0].expected), 5)
-
-
-class RunsGuestTest(unittest.TestCase):
-    """A "runs" check: QEMU's own reads of the harts at a prompt (a step's
-    "look"), against the guest's image file."""
-
-    PAGE = evaluate.PAGE
-    CODE = bytes(range(16))
-
-    def setUp(self):
-        from grader.tests import fakes
-        self.tmp = fakes.TempDir()
-        self.addCleanup(self.tmp.cleanup)
-        self.image = os.path.join(self.tmp.path, "guest.bin")
-        # The code at offset 0x2b7a, as a kernel loaded at a page boundary has it.
-        with open(self.image, "wb") as f:
-            f.write(b"\xff" * 0x2b7a + self.CODE + b"\xee" * 100)
-
-    def runs(self, looks, code, image=None):
-        run = run_result()
-        run.looks, run.look_code = looks, code
-        c = check(points=0, runs="guest")
-        return evaluate.evaluate_check(c, evaluate.Parsed("", NONCE), run, PARAMS,
-                                       image or self.image)
-
-    def test_a_hart_in_the_guest_running_the_image(self):
-        va = 0xffffffff80002b7a
-        r = self.runs([[{"cpu": 0, "V": 1, "pc": va}, {"cpu": 1, "V": 0, "pc": 0x80200000}]],
-                      [(0, va, self.CODE)])
-        self.assertTrue(r.ok, r.saw)
-        self.assertIn("guest.bin", r.expected[0])
-
-    def test_what_fails_says_what_qemu_saw(self):
-        va = 0xffffffff80002b7a
-        cases = [
-            ([], [], "no look at the harts"),
-            ([[{"cpu": 0, "V": 0, "pc": 0x80000408}]] * 3, [],
-             "3 reads of 1 hart(s): none in the guest (V=0 in every read), pc 0x80000408"),
-            ([[{"cpu": 0, "V": 1, "pc": va}]], [],
-             "QEMU could not read the code at their pc"),
-            ([[{"cpu": 0, "V": 1, "pc": va}]], [(0, va, b"\x13" * 16)],
-             "not running the image's code: hart 0 pc 0xffffffff80002b7a: 1313"),
-            # The image's code, but not where the image puts it in a page.
-            ([[{"cpu": 0, "V": 1, "pc": va + 8}]], [(0, va + 8, self.CODE)],
-             "not running the image's code"),
-        ]
-        for looks, code, words in cases:
-            with self.subTest(words=words):
-                r = self.runs(looks, code)
-                self.assertFalse(r.ok)
-                self.assertEqual(r.points, 0)
-                self.assertIn(words, " ".join(r.saw))
-        r = self.runs([[{"cpu": 0, "V": 1, "pc": va}]], [(0, va, self.CODE)],
-                      image=os.path.join(self.tmp.path, "missing"))
-        self.assertFalse(r.ok)
-        self.assertIn("(grader) cannot read the guest image", r.saw[0])
-
-    def test_a_failed_look_credits_no_check_of_the_test(self):
-        from grader import grade
-        run = run_result()
-        run.looks = [[{"cpu": 0, "V": 0, "pc": 0x80200000}]]
-        checks = [check(name="qemu sees it", points=0, runs="guest"),
-                  check(name="banner", points=3, expect="^U-Boot"),
-                  check(name="missing", points=2, expect="^never")]
-        results = [evaluate.evaluate_check(c, evaluate.Parsed("U-Boot 2023.01", NONCE), run,
-                                           PARAMS, self.image) for c in checks]
-        self.assertEqual([r.ok for r in results], [False, True, False])
-        grade.not_credited(results)
-        self.assertEqual([(r.ok, r.points) for r in results], [(False, 0)] * 3)
-        self.assertEqual(results[1].saw, [grade.NOT_CREDITED])
-        self.assertEqual([r.not_judged for r in results], [False, True, False])
-        self.assertEqual(results[2].saw, ["no such line"])      # failed on its own
-        # With QEMU's view met, the others score as they are.
-        run.looks, run.look_code = [[{"cpu": 0, "V": 1, "pc": 0x80002b7a}]], \
-            [(0, 0x80002b7a, self.CODE)]
-        results = [evaluate.evaluate_check(c, evaluate.Parsed("U-Boot 2023.01", NONCE), run,
-                                           PARAMS, self.image) for c in checks]
-        grade.not_credited(results)
-        self.assertEqual([r.points for r in results], [0, 3, 0])
 
 
 if __name__ == "__main__":

@@ -84,6 +84,23 @@ class AddHiddenTest(unittest.TestCase):
             self.add()
         self.assertIn("has the name of a test", str(cm.exception))
 
+    def test_a_real_guest_is_judged_by_qemu_in_hidden_tests_too(self):
+        # Lab 10's uboot and linux: a check with "runs" and a step that looks.
+        guest = {"name": "boots", "scenario": "allpass", "qemu": {"guest": {"image": "g.bin"}},
+                 "input": [{"wait": "=> ", "send": "x", "look": True}],
+                 "checks": CHECKS + [{"name": "qemu", "points": 0, "runs": "guest"}]}
+        self.labs[0].tests.append(labspec.Test(guest, self.labs[0], "lab.json"))
+        bare = dict(guest, name="boots_big", checks=CHECKS)
+        self.put("03-demo.json", [bare])
+        with self.assertRaises(labspec.SpecError) as cm:
+            self.add()
+        self.assertIn("also ask QEMU whether the guest runs", str(cm.exception))
+        self.put("03-demo.json", [dict(guest, name="boots_big")])
+        self.assertEqual(self.add(), 1)
+        # Other scenarios are not concerned.
+        self.put("03-demo.json", [{"name": "big", "scenario": "seedecho", "checks": CHECKS}])
+        self.assertEqual(self.add(), 1)
+
     def test_mistakes_name_the_file(self):
         cases = [("07-nolab.json", [], "no lab named '07-nolab'"),
                  ("03-demo.json", "{ broken", "03-demo.json"),
