@@ -200,8 +200,13 @@ def run_test(test, kernel, variant, logdir, root=None):
     # A "runs" check: what the looks must read besides the harts.
     guest = guestcode.for_image(evaluate.render(test.guest["image"], params), labspec.ROOT) \
         if test.guest and any(c.runs for c in test.checks) else None
-    if isinstance(guest, guestcode.Profile):
-        steps = [dict(s, look=guest.memory() or True) if s.get("look") else s for s in steps]
+    if isinstance(guest, str):
+        out.params = params
+        out.status, out.note = "ERROR", f"cannot judge the guest: {guest}"
+        return out
+    if guest:
+        steps = [dict(s, look={"kind": s["look"], "memory": guest.memory()})
+                 if s.get("look") else s for s in steps]
     mondir = None if test.host else monitor_dir()
     try:
         try:

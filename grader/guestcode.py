@@ -15,9 +15,10 @@ when some hart is in the guest (V=1) where the guest itself would be:
   itself to the top of RAM), the same page-aligned offset for both;
 - the code at the pc is not a loop on itself nor one byte repeated
   (zeroed RAM "is in" every image at almost every offset);
-- for an image without symbols, the first look (while the guest boots)
-  sees it at BOOTING_PCS different pcs at one place: a guest at work, not a
-  hart parked in a loop of the image.
+- the whole page of code around the pc is the image's (a few instructions
+  written into the image would make any stretch of it a loop);
+- a look marked "boot" (while the guest boots) sees it at BOOTING_PCS
+  different pcs at one place: a guest at work, not a hart parked in a loop.
 
 And between the first and the last look the guest made progress of its
 own: for Linux, its jiffies (read at the symbol, through the guest's page
@@ -32,8 +33,13 @@ from . import guestload
 PAGE = 4096
 IMAGE_MAX = 256 << 20       # bytes of a guest image read (the kit's Linux: ~3 MiB)
 SELF_JUMPS = (b"\x01\xa0", b"\x6f\x00\x00\x00")    # c.j . and j .
+CODE = 16                   # bytes at the pc looked up in the image
 LINUX_SYMBOLS = ("_start", "handle_exception", "jiffies")
-BOOTING_PCS = 3             # U-Boot printing its DRAM size: 4 of 4 pcs read, in 6 runs of 6
+# A look while the guest boots must see it at work at this many pcs of one
+# copy of its code. The reference, 20 runs on a loaded machine: U-Boot
+# printing its DRAM size at 6-8 of the 8 pcs read, Linux starting its init
+# at 7 of 8 (with 1, 2 or 4 vCPUs, at 5 or more).
+BOOTING_PCS = 3
 
 
 class Profile:
@@ -41,14 +47,11 @@ class Profile:
     (None: wherever it was loaded, page-aligned). trap: the guest's trap
     vector (None: anywhere in the image, at the pc's offset). paging: its
     pc is a virtual address with paging on. progress: (name, address,
-    size) of a counter that must go up from look to look, or None.
-    first_pcs: distinct pcs at the guest's code the first look (the guest
-    booting) must see."""
+    size) of a counter that must go up from look to look, or None."""
 
-    def __init__(self, name, image, base=None, trap=None, paging=False, progress=None,
-                 first_pcs=1):
+    def __init__(self, name, image, base=None, trap=None, paging=False, progress=None):
         self.name, self.image, self.base, self.trap = name, image, base, trap
-        self.paging, self.progress, self.first_pcs = paging, progress, first_pcs
+        self.paging, self.progress = paging, progress
 
     def memory(self):
         """What a look must read besides the harts (monitor.look)."""
@@ -63,9 +66,7 @@ def for_image(image_name, root):
     if image is None:
         return f"cannot read the guest image {path}"
     if image_name != guestload.LINUX:
-        # No symbols (Debian strips uboot.elf): the first look, while it
-        # boots, must see it at several places in its code.
-        return Profile(os.path.basename(path), image, first_pcs=BOOTING_PCS)
+        return Profile(os.path.basename(path), image)
     symbols = _system_map(os.path.join(os.path.dirname(os.path.realpath(path)), "System.map"))
     missing = [s for s in LINUX_SYMBOLS if s not in symbols]
     if missing:
@@ -102,7 +103,7 @@ def judge(profile, looks):
         return False, ("no look at the harts: the run never came to the input step that takes "
                        "it")
     for i, look in enumerate(looks):
-        why = _judge_look(profile, look, profile.first_pcs if i == 0 else 1)
+        why = _judge_look(profile, look, BOOTING_PCS if look.get("kind") == "boot" else 1)
         if why:
             return False, f"look {i + 1} of {len(looks)}: {why}"
     if profile.progress:
@@ -138,18 +139,20 @@ def _judge_look(profile, look, need):
     if best >= need:
         return None
     if best:
-        return (f"the guest's code at only {best} pc(s) where a booting guest runs through "
-                f"many (at least {need} of {len(harts)} seen in the guest)")
+        return (f"the guest's code at only {best} pc(s) of the {len(harts)} seen in the guest, "
+                f"where a booting guest runs through many (at least {need})")
     h = harts[0]
     return f"hart {h['cpu']} in the guest at pc {h['pc']:#x}: {whys[0]}"
 
 
 def _hart_bases(profile, h):
-    """The places (the address of image[0]) at which hart entry h's code and
-    trap vector are the image's: (set, "") or (empty set, why not)."""
-    code, trap_code, pc, stvec = h.get("code"), h.get("trap_code"), h["pc"], h.get("stvec")
-    if not code:
+    """The places (the address of image[0]) at which hart entry h's page of
+    code and its trap vector are the image's: (set, "") or (empty set, why
+    not)."""
+    page, trap_code, pc, stvec = h.get("page"), h.get("trap_code"), h["pc"], h.get("stvec")
+    if not page or len(page) != PAGE:
         return set(), "QEMU could not read the code at its pc"
+    code = page[pc % PAGE:pc % PAGE + CODE]
     if len(set(code)) == 1 or code.startswith(SELF_JUMPS):
         return set(), f"a loop on itself, not the guest at work ({code.hex()})"
     if profile.paging and not (h.get("satp") or 0) >> 60:
@@ -166,10 +169,23 @@ def _hart_bases(profile, h):
         bases = {pc - at for at in _offsets(profile.image, code) if (pc - at) % PAGE == 0}
     bases = {b for b in bases if _at(profile.image, pc - b, code) and
              _at(profile.image, stvec - b, trap_code)}
-    if bases:
-        return bases, ""
-    return set(), (f"its code ({code.hex()}) and its trap vector's are not {profile.name}'s "
-                   "at one place")
+    if not bases:
+        return set(), (f"its code ({code.hex()}) and its trap vector's are not "
+                       f"{profile.name}'s at one place")
+    # The whole page, not only the bytes at the pc: a few instructions
+    # written just past them would make any stretch of the image a loop.
+    bases = {b for b in bases if _same_page(profile.image, pc - pc % PAGE - b, page)}
+    if not bases:
+        return set(), (f"the page of code around its pc is not {profile.name}'s "
+                       "(written to?)")
+    return bases, ""
+
+
+def _same_page(image, off, page):
+    """page equals the image from off on, as far as the image goes."""
+    lo = max(off, 0)
+    hi = min(off + PAGE, len(image))
+    return lo < hi and image[lo:hi] == page[lo - off:hi - off]
 
 
 def _offsets(image, data):

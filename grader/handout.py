@@ -26,7 +26,9 @@ TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates"
 HANDOUT_ENTRIES = ("Makefile", "README.md", ".gitignore", ".clangd", ".devcontainer", ".vscode",
                    "common", "docs", "grader", "labs")
 INSTRUCTOR_ONLY = ("docs/instructors.md", "docs/bench.md", "grader/bench.py", "grader/benchwall.py",
-                   "docs/fuzz.md", "grader/fuzz.py")
+                   "docs/fuzz.md", "grader/fuzz.py",
+                   # Forgers the grader catches: no template for students.
+                   "grader/tests/test_forgery.py")
 WORKFLOW = ".github/workflows/grade.yml"
 README_NOTE = "handout-README-note.md"
 

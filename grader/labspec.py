@@ -15,7 +15,7 @@ check may combine several conditions, all of which must hold:
   "exit": "clean" | "failure"       how the run ended
   "runs": "guest"                   QEMU itself saw a hart in the guest (V=1) run code
                                     of the test's guest image, at the input steps with
-                                    "look": true (evaluate.py). Its own points may be 0:
+                                    "look" (guestcode.py). Its own points may be 0:
                                     when it fails, no check of the test scores (the
                                     console passes through student code; QEMU's view
                                     does not)
@@ -32,9 +32,10 @@ A test may also give "qemu": {"smp", "mem", "cpu", "icount", "args",
 lab 10's VMM, loaded as grader/guestload.py says; "dtb_cpu": boot with the
 device tree of a machine with that -cpu instead of the machine's own),
 "timeout" (seconds), "seed", "bootargs" (templated) and "input": a list of
-{"wait": REGEX, "send": TEXT, "delay": SECONDS, "look": true} steps typed on
-the serial port in order ("look": read the harts through QEMU's monitor
-once the pattern is seen, for "runs"). Every mistake raises SpecError naming the file, test and check.
+{"wait": REGEX, "send": TEXT, "delay": SECONDS, "look": "boot"|"prompt"}
+steps typed on the serial port in order ("look": read the harts through
+QEMU's monitor once the pattern is seen, for "runs": while the guest boots,
+or where it waits for input). Every mistake raises SpecError naming the file, test and check.
 
 "scenario" (default: the test's own name) is what the machine is told to
 run: the grader boots it with bootargs "test=<scenario> ...", and a lab's
@@ -172,10 +173,11 @@ class Test:
                        for i, c in enumerate(_req(d, "checks", list, where))]
         if not self.checks:
             raise SpecError(f"{where}: no checks")
-        if any(c.runs for c in self.checks) and not (self.guest and any(
-                s.get("look") for s in self.input)):
-            raise SpecError(f"{where}: a 'runs' check needs a qemu 'guest' and an input "
-                            "step with \"look\": true")
+        looks = {s.get("look") for s in self.input}
+        if any(c.runs for c in self.checks) and not (self.guest and set(LOOK_KINDS) <= looks):
+            raise SpecError(f"{where}: a 'runs' check needs a qemu 'guest' and input steps "
+                            "with \"look\": \"boot\" (while the guest boots) and \"look\": "
+                            "\"prompt\" (where it waits)")
 
     @property
     def points(self):
@@ -271,10 +273,11 @@ def _number(value, typ, what, minimum):
 
 
 STEP_KEYS = ("wait", "send", "delay", "look")
+LOOK_KINDS = ("boot", "prompt")
 
 
 def _check_step(step, where):
-    """An input step: {"wait": REGEX, "send": TEXT, "delay": SECONDS, "look": BOOL}."""
+    """An input step: {"wait": REGEX, "send": TEXT, "delay": SECONDS, "look": KIND}."""
     _need_dict(step, where)
     unknown = sorted(set(step) - set(STEP_KEYS))
     if unknown:
@@ -282,7 +285,8 @@ def _check_step(step, where):
     _opt(step, "wait", str, where)
     _opt(step, "send", str, where)
     _number(step.get("delay", 0), float, f"{where}: 'delay'", minimum=0)
-    _opt(step, "look", bool, where)
+    if step.get("look") is not None and step["look"] not in LOOK_KINDS:
+        raise SpecError(f"{where}: 'look' must be one of {LOOK_KINDS}")
     if step.get("wait") is not None:
         _need_regex(step["wait"], f"{where}: bad regex in 'wait'")
 

@@ -34,7 +34,8 @@ MAX_REPLY = 1 << 20
 LOOK_SAMPLES = 20
 LOOK_GAP = 0.002
 LOOK_HARTS = 8          # hart entries (distinct pcs) read in one look
-LOOK_BYTES = 16         # bytes of code read at a pc or a trap vector
+LOOK_BYTES = 16         # bytes of code read at a trap vector
+PAGE = 4096             # and at a pc, the whole page around it
 
 _PAIR = re.compile(r"([A-Za-z][\w/]*)\s*=?\s+([0-9a-fA-F]+)\b")
 
@@ -138,7 +139,7 @@ class Monitor:
         return parse_registers(text) if text else []
 
     def read_virtual(self, addr, size, cpu):
-        """size bytes (a multiple of 4, at most 64) at virtual address addr
+        """size bytes (a multiple of 4, at most a page) at virtual address addr
         as hart cpu sees them now (QEMU's `x`: in a guest, V=1, through its
         VS-stage and G-stage translation), or None."""
         text = self.hmp(f"x /{size // 4}wx {addr:#x}", cpu=cpu)
@@ -197,14 +198,15 @@ def snapshot(path, samples=SAMPLES, gap=GAP, resume=False, want_words=True, on_r
     return reads, words
 
 
-def look(path, memory=()):
-    """A look at a guest (see LOOK_SAMPLES): {"reads": [[{reg: value} per
-    hart] per read], "harts": [{"cpu", "pc", "stvec", "satp", "code",
-    "trap_code"}] for up to LOOK_HARTS harts seen in a guest (V=1; stvec
-    and satp are then the guest's own), "memory": {name: bytes}}: each
-    (name, address, size) of memory read once, through the first hart seen
-    in a guest. The machine runs on afterwards."""
-    out = {"reads": [], "harts": [], "memory": {}}
+def look(path, memory=(), kind="prompt"):
+    """A look at a guest (see LOOK_SAMPLES): {"kind": kind, "reads":
+    [[{reg: value} per hart] per read], "harts": [{"cpu", "pc", "stvec",
+    "satp", "page", "trap_code"}] for up to LOOK_HARTS harts seen in a
+    guest (V=1; stvec and satp are then the guest's own; page: the 4 KiB
+    around pc), "memory": {name: bytes}}: each (name, address, size) of
+    memory read once, through the first hart seen in a guest. The machine
+    runs on afterwards."""
+    out = {"kind": kind, "reads": [], "harts": [], "memory": {}}
 
     def on_read(mon, regs):
         seen = {h["pc"] for h in out["harts"]}
@@ -223,7 +225,7 @@ def look(path, memory=()):
             stvec = cpu.get("stvec")
             out["harts"].append({
                 "cpu": n, "pc": pc, "stvec": stvec, "satp": cpu.get("satp"),
-                "code": mon.read_virtual(pc, LOOK_BYTES, n),
+                "page": mon.read_virtual(pc & ~(PAGE - 1), PAGE, n),
                 "trap_code": mon.read_virtual(stvec, LOOK_BYTES, n) if stvec else None})
 
     out["reads"] = snapshot(path, LOOK_SAMPLES, LOOK_GAP, resume=True, want_words=False,

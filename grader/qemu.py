@@ -112,8 +112,9 @@ def run(cmd, timeout, cap=OUTPUT_CAP, steps=(), cwd=None, env=None, monitor=None
     steps: input to send, [{"wait": REGEX, "send": TEXT}, ...] in order;
     each TEXT is written to the serial port once REGEX has appeared in the
     output after the previous step's match. A step with "look" first
-    reads the harts through the monitor (RunResult.looks): "look" is true,
-    or a list of memory to read, [(name, address, size)] (monitor.look).
+    reads the harts through the monitor (RunResult.looks): "look" is
+    {"kind": "boot" or "prompt", "memory": [(name, address, size)]}
+    (monitor.look).
     monitor: the path of the run's QMP socket (-qmp unix:PATH,...): the
     harts are read through it before a kill and when the kit asks
     (RunResult.snapshot).
@@ -265,8 +266,9 @@ def _drive_input(proc, steps, buf, cond, state, deadline, res, monitor=None):
                     return
                 cond.wait(min(left, 0.05))
         look = step.get("look")
-        if look and monitor:
-            res.looks.append(monitormod.look(monitor, look if isinstance(look, list) else ()))
+        if isinstance(look, dict) and monitor:
+            res.looks.append(monitormod.look(monitor, look.get("memory", ()),
+                                             look.get("kind", "prompt")))
         try:
             delay = float(step.get("delay", 0))
             time.sleep(max(0.0, min(delay, deadline - time.monotonic())))

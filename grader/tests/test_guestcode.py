@@ -18,22 +18,32 @@ IDLE = KBASE + 0x2b7a           # where its idle harts wait
 SV57 = 10 << 60
 
 
+PAGE = guestcode.PAGE
+
+
 def image():
     """4 pages of code-like bytes, no two 16-byte windows alike."""
-    return random.Random(7).randbytes(4 * guestcode.PAGE)
+    return random.Random(7).randbytes(4 * PAGE)
 
 
-def hart(img, base, off, trap_off, cpu=0, satp=0, pc=None, stvec=None):
-    """A hart entry of a look, at image offset off, its trap vector at
-    trap_off, the image at base."""
+def hart(img, base, off, trap_off, cpu=0, satp=0, pc=None, stvec=None, code=None):
+    """A hart entry of a look, at image offset off (code: other bytes
+    there), its trap vector at trap_off, the image at base."""
+    page = bytearray(img[off - off % PAGE:off - off % PAGE + PAGE])
+    if code:
+        page[off % PAGE:off % PAGE + len(code)] = code
     return {"cpu": cpu, "pc": base + off if pc is None else pc, "satp": satp,
             "stvec": base + trap_off if stvec is None else stvec,
-            "code": img[off:off + 16], "trap_code": img[trap_off:trap_off + 16]}
+            "page": bytes(page), "trap_code": img[trap_off:trap_off + 16]}
 
 
-def look(*harts, memory=None, reads=1):
-    return {"reads": [[{"cpu": 0, "V": 1, "pc": 0}]] * reads, "harts": list(harts),
-            "memory": memory or {}}
+def look(*harts, memory=None, reads=1, kind="prompt"):
+    return {"kind": kind, "reads": [[{"cpu": 0, "V": 1, "pc": 0}]] * reads,
+            "harts": list(harts), "memory": memory or {}}
+
+
+def boot(*harts, **kw):
+    return look(*harts, kind="boot", **kw)
 
 
 def jiffies(n):
@@ -53,8 +63,11 @@ class LinuxTest(unittest.TestCase):
         kw.setdefault("satp", SV57)
         return hart(self.img, KBASE, 0x2b7a, 0x28ec, **kw)
 
-    def test_idle_harts_in_the_kernel_and_its_clock_going(self):
-        self.assertEqual(self.judge(look(self.idle(), memory=jiffies(100)),
+    def booting(self, **kw):
+        return [hart(self.img, KBASE, off, 0x28ec, satp=SV57) for off in (0x100, 0x1040, 0x2200)]
+
+    def test_booting_then_idle_harts_in_the_kernel_and_its_clock_going(self):
+        self.assertEqual(self.judge(boot(*self.booting(), memory=jiffies(100)),
                                     look(self.idle(cpu=1), memory=jiffies(230))), (True, ""))
 
     def test_what_a_hypervisor_could_fake_cheaply_fails(self):
@@ -69,8 +82,11 @@ class LinuxTest(unittest.TestCase):
             ((look(self.idle(), **good), look(self.idle())),
              "could not read the guest's jiffies"),
             # The image's bytes, but one page off where the kernel has them.
-            ((look(self.idle(pc=IDLE + guestcode.PAGE), **good),
+            ((look(self.idle(pc=IDLE + PAGE), **good),
               look(self.idle(), memory=jiffies(200))), "are not Image's at one place"),
+            # Parked in its idle loop while it should be booting.
+            ((boot(self.idle(), **good), look(self.idle(), memory=jiffies(200))),
+             "the guest's code at only 1 pc(s) of the 1 seen in the guest, where a booting guest"),
             # One look: nothing to compare.
             ((look(self.idle(), **good),), "did not go up between the looks: 100"),
         ]
@@ -89,43 +105,55 @@ class RawImageTest(unittest.TestCase):
 
     def setUp(self):
         self.img = image()
-        self.prof = guestcode.Profile("u-boot.bin", self.img, first_pcs=3)
+        self.prof = guestcode.Profile("u-boot.bin", self.img)
 
-    def at(self, off, trap_off=0xf54, base=None):
-        return hart(self.img, self.BASE if base is None else base, off, trap_off)
+    def at(self, off, trap_off=0xf54, base=None, code=None):
+        return hart(self.img, self.BASE if base is None else base, off, trap_off, code=code)
 
     def test_booting_then_waiting(self):
-        boot = look(self.at(0x100), self.at(0x2040), self.at(0x3102))
+        booting = boot(self.at(0x100), self.at(0x2040), self.at(0x3102))
         prompt = look(self.at(0x1234))
-        self.assertEqual(guestcode.judge(self.prof, [boot, prompt]), (True, ""))
+        self.assertEqual(guestcode.judge(self.prof, [booting, prompt]), (True, ""))
         # Before it moved itself: the load address works as well.
-        early = look(*(self.at(o, base=0x80200000) for o in (0x100, 0x2040, 0x3102)))
+        early = boot(*(self.at(o, base=0x80200000) for o in (0x100, 0x2040, 0x3102)))
         self.assertTrue(guestcode.judge(self.prof, [early, prompt])[0])
+        # The last page of the image: compared as far as the image goes.
+        short = guestcode.Profile("u-boot.bin", self.img[:3 * PAGE + 100])
+        tail = self.at(3 * PAGE + 8)
+        tail["page"] = tail["page"][:100] + bytes(PAGE - 100)
+        booting = boot(self.at(0x100), self.at(0x1040), self.at(0x2200))
+        self.assertTrue(guestcode.judge(short, [booting, look(tail)])[0])
 
     def test_parked_or_fake_harts_fail(self):
         img, prompt = self.img, look(self.at(0x1234))
         zeros = {"cpu": 0, "pc": 0x86000000, "stvec": 0x86000000, "satp": 0,
-                 "code": bytes(16), "trap_code": bytes(16)}
-        spin = self.at(0x780)
-        spin["code"] = b"\x01\xa0" + img[0x782:0x790]
+                 "page": bytes(PAGE), "trap_code": bytes(16)}
+        spin = self.at(0x780, code=b"\x01\xa0")
+        # Three windows of the image chained into a loop by jumps written
+        # just past them (a hostile review's forger): the pages differ.
+        chained = [self.at(off, code=img[off:off + 16] + b"\x6f\x00\x40\x00")
+                   for off in (0x100, 0x2040, 0x3102)]
+        three = [self.at(0x100), self.at(0x2040), self.at(0x3102)]
         cases = [
             ([], "no look at the harts"),
             ([{"reads": [], "harts": [], "memory": {}}], "QEMU's monitor did not answer"),
             ([look(reads=3)],
              "look 1 of 1: 3 reads of 1 hart(s): none in the guest (V=0 in every read)"),
-            ([look(zeros), prompt], "a loop on itself, not the guest at work (0000"),
-            ([look(spin), prompt], "a loop on itself, not the guest at work (01a0"),
+            ([boot(zeros), prompt], "a loop on itself, not the guest at work (0000"),
+            ([boot(spin), prompt], "a loop on itself, not the guest at work (01a0"),
+            ([boot(*chained), prompt], "the page of code around its pc is not u-boot.bin's"),
             # Parked in a two-instruction loop of the image: at work in 2 places only.
-            ([look(self.at(0x100), self.at(0x104)), prompt],
-             "the guest's code at only 2 pc(s) where a booting guest runs through many"),
+            ([boot(self.at(0x100), self.at(0x104)), prompt],
+             "the guest's code at only 2 pc(s) of the 2 seen in the guest, where a booting guest"),
             # Three places, but not of one copy of the image.
-            ([look(self.at(0x100), self.at(0x2040), self.at(0x3102, base=self.BASE + 0x1000)),
+            ([boot(self.at(0x100), self.at(0x2040), self.at(0x3102, base=self.BASE + 0x1000)),
               prompt], "at only 2 pc(s)"),
-            ([look(self.at(0x100), self.at(0x2040), self.at(0x3102)),
-              look(dict(self.at(0x1234), stvec=self.BASE + 0x1234))],
+            ([boot(*three), look(dict(self.at(0x1234), stvec=self.BASE + 0x1234))],
              "look 2 of 2: hart 0 in the guest at pc 0x87f58234: its trap vector is its own pc"),
-            ([look(self.at(0x100), self.at(0x2040), self.at(0x3102)),
-              look(dict(self.at(0x1234), trap_code=bytes(range(16))))], "not u-boot.bin's"),
+            ([boot(*three), look(dict(self.at(0x1234), trap_code=bytes(range(16))))],
+             "not u-boot.bin's"),
+            ([boot(*three), look(dict(self.at(0x1234), page=b"short"))],
+             "QEMU could not read the code at its pc"),
         ]
         for looks, words in cases:
             with self.subTest(words=words):
@@ -144,8 +172,8 @@ class ProfileTest(unittest.TestCase):
         with open(path, "wb") as f:
             f.write(b"\x13" * 64)
         p = guestcode.for_image(path, self.tmp.path)
-        self.assertEqual((p.name, p.base, p.trap, p.paging, p.progress, p.first_pcs),
-                         ("u-boot.bin", None, None, False, None, guestcode.BOOTING_PCS))
+        self.assertEqual((p.name, p.base, p.trap, p.paging, p.progress),
+                         ("u-boot.bin", None, None, False, None))
         self.assertEqual(p.memory(), [])
         self.assertIn("cannot read the guest image", guestcode.for_image(path + "x", "/"))
 
@@ -162,8 +190,25 @@ class ProfileTest(unittest.TestCase):
         with open(os.path.join(d, "System.map"), "a") as f:
             f.write("ffffffff80243d40 D jiffies\nffffffff80243d48 D jiffies_more\n")
         p = guestcode.for_image("linux", self.tmp.path)
-        self.assertEqual((p.base, p.trap, p.paging, p.first_pcs), (KBASE, TRAP, True, 1))
+        self.assertEqual((p.base, p.trap, p.paging), (KBASE, TRAP, True))
         self.assertEqual(p.memory(), [("jiffies", 0xffffffff80243d40, 8)])
+
+
+class KitProblemTest(unittest.TestCase):
+    def test_an_image_that_cannot_be_judged_is_an_error_not_a_fail(self):
+        """A kit problem (no guest image, no System.map) is never the
+        student's: ERROR, said, before QEMU starts."""
+        from grader.tests.test_grade import CHECKS, make_test
+        tmp = fakes.TempDir()
+        self.addCleanup(tmp.cleanup)
+        t = make_test("run", checks=CHECKS + [{"name": "q", "points": 0, "runs": "guest"}],
+                      qemu={"guest": {"image": os.path.join(tmp.path, "missing.bin")}},
+                      input=[{"wait": "a", "look": "boot"}, {"wait": "b", "look": "prompt"}])
+        out = grade.run_test(t, os.path.join(tmp.path, "hyp.elf"), "sol",
+                             os.path.join(tmp.path, "logs"))
+        self.assertEqual(out.status, "ERROR")
+        self.assertIn("cannot judge the guest: cannot read the guest image", out.note)
+        self.assertEqual(out.score, 0)
 
 
 class NotCreditedTest(unittest.TestCase):
@@ -174,7 +219,7 @@ class NotCreditedTest(unittest.TestCase):
         return labspec.Check(d, "test check")
 
     def test_a_failed_look_credits_no_check_of_the_test(self):
-        prof = guestcode.Profile("u-boot.bin", image(), first_pcs=1)
+        prof = guestcode.Profile("u-boot.bin", image())
         run = qemu.RunResult()
         run.exit_code = 0
         run.looks = [look(reads=2)]

@@ -87,7 +87,8 @@ class AddHiddenTest(unittest.TestCase):
     def test_a_real_guest_is_judged_by_qemu_in_hidden_tests_too(self):
         # Lab 10's uboot and linux: a check with "runs" and a step that looks.
         guest = {"name": "boots", "scenario": "allpass", "qemu": {"guest": {"image": "g.bin"}},
-                 "input": [{"wait": "=> ", "send": "x", "look": True}],
+                 "input": [{"wait": "DRAM", "look": "boot"},
+                           {"wait": "=> ", "send": "x", "look": "prompt"}],
                  "checks": CHECKS + [{"name": "qemu", "points": 0, "runs": "guest"}]}
         self.labs[0].tests.append(labspec.Test(guest, self.labs[0], "lab.json"))
         bare = dict(guest, name="boots_big", checks=CHECKS)

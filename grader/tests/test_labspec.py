@@ -162,13 +162,14 @@ class MalformedTest(unittest.TestCase):
             (lambda s: s["tests"][0].update(input=["x"]), "input step 1"),
             (lambda s: s["tests"][0].update(input=[{"wiat": "x"}]), "unknown key"),
             (lambda s: s["tests"][0].update(input=[{"wait": "x", "delay": "no"}]), "delay"),
-            (lambda s: s["tests"][0].update(input=[{"wait": "x", "look": 1}]), "'look'"),
+            (lambda s: s["tests"][0].update(input=[{"wait": "x", "look": True}]), "'look'"),
             (lambda s: s["tests"][0]["checks"][1].update(runs="linux"), "'runs'"),
-            # QEMU's view needs a guest and a step that looks.
+            # QEMU's view needs a guest, a look while it boots and one where it waits.
             (lambda s: s["tests"][0]["checks"][1].update(runs="guest"), "needs a qemu 'guest'"),
             (lambda s: (s["tests"][0]["checks"][1].update(runs="guest"),
-                        s["tests"][0]["qemu"].update(guest={"image": "u-boot.bin"})),
-             "\"look\": true"),
+                        s["tests"][0]["qemu"].update(guest={"image": "u-boot.bin"}),
+                        s["tests"][0].update(input=[{"wait": "=> ", "look": "prompt"}])),
+             "\"look\": \"boot\""),
         ]
         for fn, word in cases:
             with self.subTest(word=word):
