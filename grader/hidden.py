@@ -94,5 +94,6 @@ def _check_hidden(lab, t, scenarios, path):
         raise SpecError(
             f"{path}: hidden test {t.name!r} runs scenario {t.scenario!r}, whose tests in lab "
             f"{lab.number} also ask QEMU whether the guest runs: copy their check with "
-            f"\"runs\": \"guest\" and an input step with \"look\": true, or its checks "
-            "would read only a console the student's code can print")
+            f"\"runs\": \"guest\" and their input steps with \"look\": \"boot\" and "
+            "\"look\": \"prompt\", or its checks would read only a console the student's "
+            "code can print")

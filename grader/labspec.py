@@ -35,7 +35,8 @@ device tree of a machine with that -cpu instead of the machine's own),
 {"wait": REGEX, "send": TEXT, "delay": SECONDS, "look": "boot"|"prompt"}
 steps typed on the serial port in order ("look": read the harts through
 QEMU's monitor once the pattern is seen, for "runs": while the guest boots,
-or where it waits for input). Every mistake raises SpecError naming the file, test and check.
+or where it waits for input). Every mistake raises SpecError naming the
+file, test and check.
 
 "scenario" (default: the test's own name) is what the machine is told to
 run: the grader boots it with bootargs "test=<scenario> ...", and a lab's
