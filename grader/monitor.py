@@ -201,7 +201,7 @@ def snapshot(path, samples=SAMPLES, gap=GAP, resume=False, want_words=True, on_r
 def look(path, memory=(), kind="prompt"):
     """A look at a guest (see LOOK_SAMPLES): {"kind": kind, "reads":
     [[{reg: value} per hart] per read], "harts": [{"cpu", "pc", "stvec",
-    "satp", "page", "trap_code"}] for up to LOOK_HARTS harts seen in a
+    "satp", "ra", "page", "trap_code"}] for up to LOOK_HARTS harts seen in a
     guest (V=1; stvec and satp are then the guest's own; page: the 4 KiB
     around pc), "memory": {name: bytes}}: each (name, address, size) of
     memory read once, through the first hart seen in a guest. The machine
@@ -225,6 +225,7 @@ def look(path, memory=(), kind="prompt"):
             stvec = cpu.get("stvec")
             out["harts"].append({
                 "cpu": n, "pc": pc, "stvec": stvec, "satp": cpu.get("satp"),
+                "ra": cpu.get("ra"),
                 "page": mon.read_virtual(pc & ~(PAGE - 1), PAGE, n),
                 "trap_code": mon.read_virtual(stvec, LOOK_BYTES, n) if stvec else None})
 

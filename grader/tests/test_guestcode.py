@@ -33,7 +33,7 @@ def hart(img, base, off, trap_off, cpu=0, satp=0, pc=None, stvec=None, code=None
     if code:
         page[off % PAGE:off % PAGE + len(code)] = code
     return {"cpu": cpu, "pc": base + off if pc is None else pc, "satp": satp,
-            "stvec": base + trap_off if stvec is None else stvec,
+            "stvec": base + trap_off if stvec is None else stvec, "ra": base + 0x40,
             "page": bytes(page), "trap_code": img[trap_off:trap_off + 16]}
 
 
@@ -142,6 +142,10 @@ class RawImageTest(unittest.TestCase):
             ([boot(zeros), prompt], "a loop on itself, not the guest at work (0000"),
             ([boot(spin), prompt], "a loop on itself, not the guest at work (01a0"),
             ([boot(*chained), prompt], "the page of code around its pc is not u-boot.bin's"),
+            # ret instructions of the image bounced through by code of the
+            # hypervisor's (a hostile review's forger): returns outside it.
+            ([boot(*(dict(h, ra=0x80600000) for h in three)), prompt],
+             "its return address 0x80600000 is not in u-boot.bin"),
             # Parked in a two-instruction loop of the image: at work in 2 places only.
             ([boot(self.at(0x100), self.at(0x104)), prompt],
              "the guest's code at only 2 pc(s) of the 2 seen in the guest, where a booting guest"),
