@@ -38,9 +38,10 @@ SELF_JUMPS = (b"\x01\xa0", b"\x6f\x00\x00\x00")    # c.j . and j .
 CODE = 16                   # bytes at the pc looked up in the image
 LINUX_SYMBOLS = ("_start", "handle_exception", "jiffies")
 # A look while the guest boots must see it at work at this many pcs of one
-# copy of its code. The reference, 20 runs on a loaded machine: U-Boot
-# printing its DRAM size at 6-8 of the 8 pcs read, Linux starting its init
-# at 7 of 8 (with 1, 2 or 4 vCPUs, at 5 or more).
+# copy of its code. The reference, on a machine loaded with 3 busy loops
+# more than its 2 cores: U-Boot printing its DRAM size at 8 of the 8 pcs
+# read (9 runs), Linux having brought up its CPUs at 5-8 (15 runs; at its
+# init's start, where it idles, once at 1: the look moved).
 BOOTING_PCS = 3
 
 

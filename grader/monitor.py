@@ -33,6 +33,11 @@ MAX_REPLY = 1 << 20
 # own translation; and memory the check names (guestcode.py).
 LOOK_SAMPLES = 20
 LOOK_GAP = 0.002
+# A look while the guest boots reads on until it has LOOK_HARTS pcs: on a
+# loaded machine QEMU may hardly run in 2 ms (the reference's Linux was
+# once seen at 1 pc in 20 reads, under 3 busy loops on 2 cores).
+MORE_SAMPLES = 120
+MORE_GAP = 0.01
 LOOK_HARTS = 8          # hart entries (distinct pcs) read in one look
 LOOK_BYTES = 16         # bytes of code read at a trap vector
 PAGE = 4096             # and at a pc, the whole page around it
@@ -155,27 +160,32 @@ class Monitor:
         return int(m.group(1), 16) if m else None
 
 
-def snapshot(path, samples=SAMPLES, gap=GAP, resume=False, want_words=True, on_read=None):
+def snapshot(path, samples=SAMPLES, gap=GAP, resume=False, want_words=True, on_read=None,
+             more=None):
     """Every hart's registers, read `samples` times with the machine
     stopped: [[{reg: value} per CPU] per sample], and the instruction words
     at each pc (and pc - 4) of the first sample that the hypervisor was running
     ({pc: word}). ([], {}) when QEMU cannot be asked. resume: let the
     machine run on afterwards (else it stays stopped, to be killed).
     want_words=False: no instruction words ({}). on_read(monitor, regs):
-    called after each read, the machine still stopped."""
+    called after each read, the machine still stopped. more(): after the
+    `samples` reads, read on (MORE_GAP apart, up to MORE_SAMPLES in all)
+    while it says so."""
     mon = Monitor(path).connect()
     if mon is None:
         return [], {}
     reads, words = [], {}
     deadline = time.monotonic() + BUDGET
     try:
-        for i in range(samples):
+        i = 0
+        while i < samples or (more and i < MORE_SAMPLES and more()):
             if time.monotonic() > deadline:
                 break
             if i:
                 if mon.execute("cont") is None:
                     break
-                time.sleep(gap)
+                time.sleep(gap if i < samples else MORE_GAP)
+            i += 1
             if mon.execute("stop") is None:
                 break
             regs = mon.registers()
@@ -229,6 +239,7 @@ def look(path, memory=(), kind="prompt"):
                 "page": mon.read_virtual(pc & ~(PAGE - 1), PAGE, n),
                 "trap_code": mon.read_virtual(stvec, LOOK_BYTES, n) if stvec else None})
 
+    more = (lambda: len(out["harts"]) < LOOK_HARTS) if kind == "boot" else None
     out["reads"] = snapshot(path, LOOK_SAMPLES, LOOK_GAP, resume=True, want_words=False,
-                            on_read=on_read)[0]
+                            on_read=on_read, more=more)[0]
     return out

@@ -60,6 +60,7 @@ void vm_vcpu_init(struct vm *vm, struct vcpu *v)
 		       "DRAM:  128 MiB\nHit any key to stop autoboot:  2 ");
 	else
 		printf("[    0.000000] Linux version 6.1\n"
+		       "[    0.100000] smp: Brought up 1 node, 4 CPUs\n"
 		       "[    0.400000] Run /init as init process\n"
 		       "rvh-init: Linux 6.1.0, 4 cpu(s) online: 0-3\n# ");
 }
