@@ -36,7 +36,7 @@ LOOK_GAP = 0.002
 # A look while the guest boots reads on until it has LOOK_HARTS pcs: on a
 # loaded machine QEMU may hardly run in 2 ms (the reference's Linux was
 # once seen at 1 pc in 20 reads, under 3 busy loops on 2 cores).
-MORE_SAMPLES = 120
+MORE_SAMPLES = 60         # about 1 s at most
 MORE_GAP = 0.01
 LOOK_HARTS = 8          # hart entries (distinct pcs) read in one look
 LOOK_BYTES = 16         # bytes of code read at a trap vector
