@@ -8,6 +8,8 @@ test code; they are ignored and reported as suspicious.
 import re
 import string
 
+from . import guestcode
+
 # A result line may be glued to the end of unfinished guest output on the
 # same line ("@@@@CHECK ..."): the nonce makes the match unambiguous anyway.
 CHECK_RE = re.compile(r"(?:^|(?<=[^A-Za-z0-9_]))CHECK (\S+) (\S+) (PASS|FAIL)(?: (.*))?$")
@@ -201,7 +203,6 @@ def evaluate_check(check, parsed, run, params, guest=None):
 
 def _runs_guest(run, guest, expected, saw):
     """QEMU's own view of the run (guestcode.py)."""
-    from . import guestcode
     if not isinstance(guest, guestcode.Profile):
         expected.append("QEMU sees a hart in the guest run the guest's code")
         saw.append(f"(kit) {guest or 'the test has no guest image'}")
